@@ -1,0 +1,52 @@
+use std::{
+    env, fs,
+    io::{BufReader, prelude::*},
+    net::{TcpListener, TcpStream},
+    path::Path,
+    process, thread,
+    time::Duration,
+};
+
+fn main() {
+    let addr = env::args().nth(1).unwrap_or("127.0.0.1:7878".to_string());
+    let listener = TcpListener::bind(&addr).unwrap_or_else(|err| {
+        eprintln!("error: cannot listen on {addr}: {err}");
+        process::exit(1);
+    });
+    println!("Listening on http://{}", listener.local_addr().unwrap());
+
+    for stream in listener.incoming() {
+        let stream = stream.unwrap();
+
+        // A new thread for every connection: nobody waits behind a slow
+        // request any more, but nothing limits how many threads we start.
+        thread::spawn(|| {
+            handle_connection(stream);
+        });
+    }
+}
+
+fn handle_connection(mut stream: TcpStream) {
+    let buf_reader = BufReader::new(&stream);
+    // The same `unwrap` still panics on an empty connection, but the panic
+    // now ends only this connection's thread: the server keeps serving.
+    let request_line = buf_reader.lines().next().unwrap().unwrap();
+
+    let (status_line, filename) = match &request_line[..] {
+        "GET / HTTP/1.1" => ("HTTP/1.1 200 OK", "hello.html"),
+        "GET /sleep HTTP/1.1" => {
+            thread::sleep(Duration::from_secs(5));
+            ("HTTP/1.1 200 OK", "hello.html")
+        }
+        _ => ("HTTP/1.1 404 NOT FOUND", "404.html"),
+    };
+
+    // The HTML files sit beside Cargo.toml, so any working directory will do.
+    let contents =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(filename)).unwrap();
+    let length = contents.len();
+
+    let response = format!("{status_line}\r\nContent-Length: {length}\r\n\r\n{contents}");
+
+    stream.write_all(response.as_bytes()).unwrap();
+}
