@@ -1,0 +1,52 @@
+//! The contract every milestone keeps (DEVELOPERS.md): `mN [ADDR]`, one
+//! `Listening on http://IP:PORT` line with the real port, HTML found from any
+//! working directory, and a clear message when the address cannot be used.
+
+use crate::support::{MILESTONES, Server, binary};
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::net::TcpListener;
+
+#[test]
+fn every_milestone_announces_its_real_port_and_serves_from_any_directory() {
+    for milestone in MILESTONES {
+        // start() checks the first line and runs the server from `/`.
+        let server = Server::start(milestone);
+        assert_ne!(server.addr.port(), 0, "{milestone} printed port 0");
+        let response = server.get("/");
+        assert_eq!(response.status_line(), "HTTP/1.1 200 OK", "{milestone}");
+        assert!(response.body().contains("Hi from Rust"), "{milestone}");
+    }
+}
+
+#[test]
+fn every_milestone_explains_an_address_it_cannot_parse() {
+    for milestone in MILESTONES {
+        Command::new(binary(milestone))
+            .arg("not-an-address")
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(
+                predicate::str::starts_with("error: cannot listen on not-an-address: ")
+                    .and(predicate::str::contains("panicked").not()),
+            );
+    }
+}
+
+#[test]
+fn every_milestone_explains_an_address_already_in_use() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    for milestone in MILESTONES {
+        Command::new(binary(milestone))
+            .arg(&addr)
+            .assert()
+            .code(1)
+            .stderr(
+                predicate::str::contains(format!("error: cannot listen on {addr}: "))
+                    .and(predicate::str::contains("in use"))
+                    .and(predicate::str::contains("panicked").not()),
+            );
+    }
+}

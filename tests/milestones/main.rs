@@ -1,0 +1,11 @@
+//! End-to-end tests: each module is the specification of one milestone,
+//! checked against the real binary over real sockets.
+//!
+//! `cargo test --test milestones m2::` runs one milestone's tests.
+
+mod contract;
+mod just;
+mod m1;
+mod m2;
+mod m3;
+mod support;

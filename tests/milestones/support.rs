@@ -1,0 +1,282 @@
+//! The harness every milestone test uses: start a milestone as a real process
+//! on `127.0.0.1:0`, read the port from its `Listening on` line, talk to it
+//! over real sockets, and read what it printed.
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::{SocketAddr, TcpStream},
+    path::{Path, PathBuf},
+    process::{Child, ChildStdout, Command, ExitStatus, Stdio},
+    sync::{Arc, Mutex, OnceLock, mpsc},
+    thread::{self, JoinHandle},
+    time::{Duration, Instant},
+};
+
+/// Every milestone binary, in order.
+pub const MILESTONES: [&str; 3] = ["m1", "m2", "m3"];
+
+/// How long a test waits for anything before it calls the server stuck.
+/// Far above any timing a test asserts, so it only ends hung tests.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The path of a milestone's binary, built on first use.
+///
+/// Cargo builds binaries for the integration tests of their own package only,
+/// and these tests live in the workspace's root package, so the harness asks
+/// Cargo to build the milestones, once per test run, with the profile these
+/// tests were built with.
+pub fn binary(milestone: &str) -> PathBuf {
+    static PROFILE_DIR: OnceLock<PathBuf> = OnceLock::new();
+    let dir = PROFILE_DIR.get_or_init(|| {
+        // This test runs from target/<profile>/deps/.
+        let exe = std::env::current_exe().expect("the test binary has a path");
+        let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") => "dev",
+            Some(other) => other,
+            None => panic!("unexpected test binary path {}", exe.display()),
+        };
+        let cargo = std::env::var("CARGO").unwrap_or("cargo".to_string());
+        let mut build = Command::new(cargo);
+        build.args(["build", "--quiet", "--bins", "--profile", profile]);
+        for m in MILESTONES {
+            build.args(["--package", m]);
+        }
+        let status = build.status().expect("cargo runs");
+        assert!(status.success(), "building the milestones failed");
+        profile_dir
+    });
+    dir.join(milestone)
+}
+
+/// A milestone running as a child process. Killed when dropped.
+pub struct Server {
+    pub milestone: String,
+    pub addr: SocketAddr,
+    child: Child,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Starts `milestone` on `127.0.0.1:0` and waits for its `Listening on`
+    /// line: no fixed port, no sleep.
+    pub fn start(milestone: &str) -> Server {
+        Server::start_with(milestone, &["127.0.0.1:0"])
+    }
+
+    /// Starts `milestone` with these arguments; they must make it listen.
+    pub fn start_with(milestone: &str, args: &[&str]) -> Server {
+        let mut child = Command::new(binary(milestone))
+            .args(args)
+            // Not the crate folder: a milestone must find its HTML from anywhere.
+            .current_dir("/")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {milestone}: {e}"));
+        let stderr = collect(child.stderr.take().unwrap());
+        let (first_line, stdout) = first_line_then_collect(child.stdout.take().unwrap());
+
+        let line = match first_line.recv_timeout(PATIENCE) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "{milestone} {args:?} printed no first line; stderr:\n{}",
+                    stderr.lock().unwrap()
+                );
+            }
+        };
+        let addr = line
+            .strip_prefix("Listening on http://")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| {
+                panic!("{milestone}'s first line is {line:?}, not `Listening on http://IP:PORT`")
+            });
+        Server {
+            milestone: milestone.to_string(),
+            addr,
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Sends `GET {path} HTTP/1.1` the way curl does and reads the whole answer.
+    pub fn get(&self, path: &str) -> Response {
+        self.send(get_request(path).as_bytes())
+    }
+
+    /// Sends these bytes and reads until the server closes the connection.
+    pub fn send(&self, request: &[u8]) -> Response {
+        let mut stream = self.connect();
+        stream.write_all(request).expect("request sent");
+        read_response(stream)
+    }
+
+    /// Connects and sends `GET {path}` now; the answer is read on another
+    /// thread. When this returns, the request is in the server's accept queue
+    /// ahead of every connection made after it.
+    pub fn get_in_background(&self, path: &str) -> InFlight {
+        let mut stream = self.connect();
+        stream
+            .write_all(get_request(path).as_bytes())
+            .expect("request sent");
+        InFlight(thread::spawn(move || {
+            let response = read_response(stream);
+            (response, Instant::now())
+        }))
+    }
+
+    /// A connection with timeouts, so a stuck server fails a test instead of
+    /// hanging it.
+    pub fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(self.addr).unwrap_or_else(|e| {
+            panic!("cannot connect to {} at {}: {e}", self.milestone, self.addr)
+        });
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream.set_write_timeout(Some(PATIENCE)).unwrap();
+        stream
+    }
+
+    /// Waits for the process to exit by itself; `None` if it is still running
+    /// after `timeout`.
+    pub fn wait_for_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if start.elapsed() > timeout {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits until the server's stderr contains `text`, and returns all of it.
+    pub fn wait_for_stderr(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let stderr = self.stderr();
+            if stderr.contains(text) {
+                return stderr;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "{} never printed {text:?} on stderr; it printed:\n{stderr}",
+                self.milestone
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Everything the server printed on stdout after its first line so far.
+    #[expect(dead_code, reason = "m4's tests will read the workers' lines")]
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// Everything the server printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A request sent by [`Server::get_in_background`], answered on its own thread.
+pub struct InFlight(JoinHandle<(Response, Instant)>);
+
+impl InFlight {
+    /// The response and the moment it was completely read.
+    pub fn wait(self) -> (Response, Instant) {
+        self.0.join().expect("the reading thread did not panic")
+    }
+}
+
+/// A complete raw HTTP response, as the bytes arrived.
+pub struct Response {
+    pub raw: Vec<u8>,
+}
+
+impl Response {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.raw).into_owned()
+    }
+
+    pub fn status_line(&self) -> String {
+        self.text().lines().next().unwrap_or_default().to_string()
+    }
+
+    /// The body: everything after the blank line that ends the headers.
+    pub fn body(&self) -> String {
+        let text = self.text();
+        match text.split_once("\r\n\r\n") {
+            Some((_, body)) => body.to_string(),
+            None => panic!("no end of headers in {text:?}"),
+        }
+    }
+
+    /// The response for a snapshot: every byte as sent, with each `\r` shown
+    /// as the two characters `\r`, since snapshots keep only `\n`.
+    pub fn escaped(&self) -> String {
+        self.text().replace('\r', "\\r")
+    }
+}
+
+fn get_request(path: &str) -> String {
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: course-tests\r\nAccept: */*\r\n\r\n"
+    )
+}
+
+fn read_response(mut stream: TcpStream) -> Response {
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .expect("the server answered and closed the connection");
+    Response { raw }
+}
+
+/// Reads a child's output on a thread, so the child never blocks on a full pipe.
+fn collect(output: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&text);
+    thread::spawn(move || append_lines(BufReader::new(output), &sink));
+    text
+}
+
+/// Like [`collect`], but hands the first line over on its own.
+fn first_line_then_collect(stdout: ChildStdout) -> (mpsc::Receiver<String>, Arc<Mutex<String>>) {
+    let (first_tx, first_rx) = mpsc::channel();
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&text);
+    thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut first = String::new();
+        if reader.read_line(&mut first).unwrap_or(0) == 0 {
+            return; // exited before printing: the sender drops, start() reports it
+        }
+        let _ = first_tx.send(first.trim_end().to_string());
+        append_lines(reader, &sink);
+    });
+    (first_rx, text)
+}
+
+fn append_lines(reader: impl BufRead, sink: &Mutex<String>) {
+    for line in reader.lines() {
+        let Ok(line) = line else { break };
+        let mut sink = sink.lock().unwrap();
+        sink.push_str(&line);
+        sink.push('\n');
+    }
+}
