@@ -1,0 +1,35 @@
+# Recipes for the course. `just` lists them; each takes milestones by the
+# names students use: m1, m2, …
+
+# The milestones, in order: the folders under milestones/.
+milestones := `ls milestones | sort -V | tr '\n' ' ' | sed 's/ $//'`
+
+# List the recipes
+default:
+    @just --list --unsorted
+
+# Run a milestone: `just run m3`, `just run m3 127.0.0.1:8080`
+run milestone *args: (_check milestone)
+    cargo run --quiet --package {{milestone}} -- {{args}}
+
+# Run every test: the milestones' specifications and the tools'
+test *args:
+    cargo test {{args}}
+
+# Show what one milestone changes from another: `just diff m2 m3`
+diff from to: (_check from) (_check to)
+    #!/usr/bin/env bash
+    # Exit 1 only means "they differ". The package names always differ: hide them.
+    git --no-pager diff --no-index --color=auto -I '^name = "m[0-9]+"$' \
+        milestones/{{from}} milestones/{{to}}
+    [ $? -le 1 ]
+
+# Fail with a one-line error unless the argument names a milestone.
+[private]
+[no-exit-message]
+_check milestone:
+    #!/usr/bin/env bash
+    name={{quote(milestone)}}
+    for m in {{milestones}}; do [ "$m" = "$name" ] && exit 0; done
+    echo "error: no milestone named '$name'; choose one of: {{milestones}}" >&2
+    exit 2
