@@ -1,11 +1,15 @@
 //! The contract every milestone keeps (DEVELOPERS.md): `mN [ADDR]`, one
 //! `Listening on http://IP:PORT` line with the real port, HTML found from any
 //! working directory, and a clear message when the address cannot be used.
+//! From m2 on, `SLEEP_MS` shortens `/sleep` for the classroom tools.
 
 use crate::support::{MILESTONES, Server, binary};
 use assert_cmd::Command;
 use predicates::prelude::*;
-use std::net::TcpListener;
+use std::{
+    net::TcpListener,
+    time::{Duration, Instant},
+};
 
 #[test]
 fn every_milestone_announces_its_real_port_and_serves_from_any_directory() {
@@ -48,5 +52,20 @@ fn every_milestone_explains_an_address_already_in_use() {
                     .and(predicate::str::contains("in use"))
                     .and(predicate::str::contains("panicked").not()),
             );
+    }
+}
+
+#[test]
+fn sleep_ms_shortens_the_sleep_from_m2_on() {
+    for milestone in &MILESTONES[1..] {
+        let server = Server::start_with_env(milestone, &["127.0.0.1:0"], &[("SLEEP_MS", "300")]);
+        let start = Instant::now();
+        let response = server.get("/sleep");
+        let took = start.elapsed();
+        assert_eq!(response.status_line(), "HTTP/1.1 200 OK", "{milestone}");
+        assert!(
+            took >= Duration::from_millis(300) && took < Duration::from_secs(3),
+            "{milestone}: /sleep with SLEEP_MS=300 took {took:?}"
+        );
     }
 }

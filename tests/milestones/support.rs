@@ -67,8 +67,14 @@ impl Server {
 
     /// Starts `milestone` with these arguments; they must make it listen.
     pub fn start_with(milestone: &str, args: &[&str]) -> Server {
+        Server::start_with_env(milestone, args, &[])
+    }
+
+    /// Starts `milestone` with these arguments and environment variables.
+    pub fn start_with_env(milestone: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(binary(milestone))
             .args(args)
+            .envs(env.iter().copied())
             // Not the crate folder: a milestone must find its HTML from anywhere.
             .current_dir("/")
             .stdin(Stdio::null())
