@@ -33,3 +33,15 @@ _check milestone:
     for m in {{milestones}}; do [ "$m" = "$name" ] && exit 0; done
     echo "error: no milestone named '$name'; choose one of: {{milestones}}" >&2
     exit 2
+
+# Build the book into book/book (needs mdbook 0.5.4, see the README)
+book:
+    mdbook build book
+
+# Serve the book on http://localhost:3000, rebuilt on every change
+serve-book:
+    mdbook serve book
+
+# Regenerate the book's "what changed" diffs from the milestones' sources
+book-diffs:
+    UPDATE_BOOK_DIFFS=1 cargo test --quiet --test book diffs

@@ -1,0 +1,115 @@
+//! The course's shape: every milestone has its chapter, listed in the table
+//! of contents, showing its diff and citing the tests that prove it.
+
+use crate::support::{chapters, includes, milestones, root, shown, src_dir};
+use std::fs;
+
+#[test]
+fn every_milestone_has_a_chapter_in_the_summary() {
+    let summary = fs::read_to_string(src_dir().join("SUMMARY.md")).unwrap();
+    let mut missing = Vec::new();
+    for milestone in milestones() {
+        let chapter = format!("{milestone}.md");
+        if !src_dir().join(&chapter).is_file() {
+            missing.push(format!("book/src/{chapter} does not exist"));
+        }
+        if !summary.contains(&format!("]({chapter})")) {
+            missing.push(format!("book/src/SUMMARY.md does not list ({chapter})"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "every folder under milestones/ needs its chapter:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn every_milestone_chapter_after_the_first_shows_its_generated_diff() {
+    let milestones = milestones();
+    let mut missing = Vec::new();
+    for pair in milestones.windows(2) {
+        let (from, to) = (&pair[0], &pair[1]);
+        let chapter = src_dir().join(format!("{to}.md"));
+        let Ok(markdown) = fs::read_to_string(&chapter) else {
+            continue; // every_milestone_has_a_chapter_in_the_summary says so
+        };
+        let wanted = format!("diffs/{from}-{to}.diff");
+        if !includes(&markdown).iter().any(|inc| inc.path == wanted) {
+            missing.push(format!(
+                "{} does not include {{{{#include {wanted}}}}}",
+                shown(&chapter)
+            ));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// The tests a chapter cites, as it tells the reader to run them:
+/// `cargo test --test milestones m1::empty_connection_kills_the_server`.
+fn cited_tests(markdown: &str) -> Vec<(String, String)> {
+    const COMMAND: &str = "cargo test --test milestones ";
+    markdown
+        .match_indices(COMMAND)
+        .filter_map(|(at, _)| {
+            let filter: String = markdown[at + COMMAND.len()..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            let (module, test) = filter.split_once("::")?;
+            Some((module.to_string(), test.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn every_test_the_book_cites_exists() {
+    let mut problems = Vec::new();
+    for (chapter, markdown) in chapters() {
+        for (module, test) in cited_tests(&markdown) {
+            let file = root().join("tests/milestones").join(format!("{module}.rs"));
+            let source = fs::read_to_string(&file).unwrap_or_default();
+            let defined = source
+                .split("#[test]")
+                .skip(1)
+                .any(|after| after.trim_start().starts_with(&format!("fn {test}()")));
+            if !defined {
+                problems.push(format!(
+                    "{} cites {module}::{test}, but {} has no #[test] fn {test}",
+                    shown(&chapter),
+                    shown(&file)
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_milestone_chapter_cites_a_test_of_its_milestone() {
+    let mut problems = Vec::new();
+    for milestone in milestones() {
+        let chapter = src_dir().join(format!("{milestone}.md"));
+        let markdown = fs::read_to_string(&chapter).unwrap_or_default();
+        if !cited_tests(&markdown).iter().any(|(m, _)| *m == milestone) {
+            problems.push(format!(
+                "{} cites no test as `cargo test --test milestones {milestone}::…`",
+                shown(&chapter)
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn citations_are_read_as_the_reader_types_them() {
+    let cited =
+        cited_tests("run `cargo test --test milestones m2::fast_request_waits_behind_sleep`.");
+    assert_eq!(
+        cited,
+        [(
+            "m2".to_string(),
+            "fast_request_waits_behind_sleep".to_string()
+        )]
+    );
+}

@@ -1,0 +1,176 @@
+//! "What changed": the book shows the diff between neighbouring milestones,
+//! generated from their sources into book/src/diffs/mA-mB.diff. This test
+//! regenerates them in memory and fails when the files in the book are stale.
+//!
+//! Regenerate with `just book-diffs`, which runs
+//! `UPDATE_BOOK_DIFFS=1 cargo test --test book diffs`.
+
+use crate::support::{
+    chapters, collect_files, includes, is_anchor_line, milestones, root, shown, src_dir,
+};
+use similar::TextDiff;
+use std::{collections::BTreeMap, fs, path::PathBuf};
+
+/// The folder of the generated diffs, relative to book/src/.
+const DIFFS: &str = "diffs";
+
+/// A milestone's files as the diff sees them: path relative to the milestone
+/// folder → text, with the book's anchor comments left out.
+fn files_of(milestone: &str) -> BTreeMap<String, String> {
+    let dir = root().join("milestones").join(milestone);
+    let mut files = BTreeMap::new();
+    collect_files(&dir, &mut |path| {
+        let relative = path.strip_prefix(&dir).unwrap();
+        if relative.starts_with("target") {
+            return;
+        }
+        let Ok(text) = fs::read_to_string(path) else {
+            return; // not text: nothing a diff could show
+        };
+        let relative = relative.to_string_lossy().replace('\\', "/");
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|line| !is_anchor_line(line))
+            // Every package is named after its folder: not a lesson.
+            .filter(|line| !(relative == "Cargo.toml" && is_package_name(line)))
+            .collect();
+        files.insert(relative, kept.join("\n") + "\n");
+    });
+    files
+}
+
+fn is_package_name(line: &str) -> bool {
+    line.strip_prefix("name = \"m")
+        .and_then(|rest| rest.strip_suffix('"'))
+        .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The unified diff from milestone `from` to milestone `to`: sources first,
+/// then the rest, each file with three lines of context.
+pub fn diff(from: &str, to: &str) -> String {
+    let old = files_of(from);
+    let new = files_of(to);
+    let mut paths: Vec<&String> = old.keys().chain(new.keys()).collect();
+    paths.sort_by_key(|path| (!path.starts_with("src/"), path.to_string()));
+    paths.dedup();
+
+    let mut out = String::new();
+    for path in paths {
+        let (before, after) = (old.get(path), new.get(path));
+        if before == after {
+            continue;
+        }
+        let header_old = before.map_or("/dev/null".to_string(), |_| format!("{from}/{path}"));
+        let header_new = after.map_or("/dev/null".to_string(), |_| format!("{to}/{path}"));
+        let empty = String::new();
+        let text_diff = TextDiff::from_lines(before.unwrap_or(&empty), after.unwrap_or(&empty));
+        out.push_str(
+            &text_diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&header_old, &header_new)
+                .to_string(),
+        );
+    }
+    out
+}
+
+/// Each pair of neighbouring milestones, with the file that holds its diff.
+fn expected() -> Vec<(String, String, PathBuf)> {
+    milestones()
+        .windows(2)
+        .map(|pair| {
+            let (from, to) = (&pair[0], &pair[1]);
+            let file = src_dir().join(DIFFS).join(format!("{from}-{to}.diff"));
+            (from.clone(), to.clone(), file)
+        })
+        .collect()
+}
+
+/// The chapters that include `file`, for the message that names them.
+fn chapters_including(file: &std::path::Path) -> Vec<String> {
+    chapters()
+        .into_iter()
+        .filter(|(chapter, markdown)| {
+            includes(markdown)
+                .iter()
+                .any(|inc| chapter.parent().unwrap().join(&inc.path) == file)
+        })
+        .map(|(chapter, _)| shown(&chapter))
+        .collect()
+}
+
+#[test]
+fn diffs_in_the_book_are_fresh() {
+    let update = std::env::var_os("UPDATE_BOOK_DIFFS").is_some_and(|v| v == "1");
+    let mut stale = Vec::new();
+    for (from, to, file) in expected() {
+        let diff = diff(&from, &to);
+        if fs::read_to_string(&file).ok().as_ref() == Some(&diff) {
+            continue;
+        }
+        if update {
+            fs::create_dir_all(file.parent().unwrap()).unwrap();
+            fs::write(&file, &diff).unwrap();
+            eprintln!("wrote {}", shown(&file));
+            continue;
+        }
+        let shown_in = chapters_including(&file);
+        let shown_in = if shown_in.is_empty() {
+            format!("no chapter yet: include it in book/src/{to}.md")
+        } else {
+            format!("shown in {}", shown_in.join(", "))
+        };
+        stale.push(format!(
+            "{} ({shown_in}) is not the diff from milestones/{from} to milestones/{to}",
+            shown(&file)
+        ));
+    }
+
+    // A diff of milestones that are no longer neighbours is stale too.
+    let wanted: Vec<PathBuf> = expected().into_iter().map(|(_, _, f)| f).collect();
+    let dir = src_dir().join(DIFFS);
+    if dir.is_dir() {
+        collect_files(&dir, &mut |path| {
+            if path.extension().is_some_and(|e| e == "diff") && !wanted.iter().any(|w| w == path) {
+                if update {
+                    fs::remove_file(path).unwrap();
+                    eprintln!("removed {}", shown(path));
+                } else {
+                    stale.push(format!(
+                        "{} is not the diff of two neighbouring milestones",
+                        shown(path)
+                    ));
+                }
+            }
+        });
+    }
+
+    assert!(
+        stale.is_empty(),
+        "the book's generated diffs are stale:\n{}\n\
+         Regenerate them with `just book-diffs` \
+         (UPDATE_BOOK_DIFFS=1 cargo test --test book diffs), \
+         then reread the chapters that show them: their text may need to change too.",
+        stale.join("\n")
+    );
+}
+
+#[test]
+fn the_diff_leaves_out_anchor_comments_and_package_names() {
+    assert!(is_anchor_line("    // ANCHOR: worker_loop"));
+    assert!(is_anchor_line("// ANCHOR_END: worker_loop"));
+    assert!(is_anchor_line("<!-- ANCHOR: body -->"));
+    assert!(!is_anchor_line("let anchor = 1; // ANCHOR is a word"));
+    assert!(is_package_name("name = \"m12\""));
+    assert!(!is_package_name("name = \"course\""));
+
+    let milestones = milestones();
+    let diff = diff(&milestones[0], &milestones[1]);
+    assert!(!diff.contains("ANCHOR"), "{diff}");
+    assert!(!diff.contains("/Cargo.toml\n"), "{diff}");
+    assert!(
+        diff.starts_with(&format!("--- {}/src/", milestones[0])),
+        "{diff}"
+    );
+}

@@ -1,0 +1,14 @@
+//! The book's specification: it builds without a warning, every include and
+//! link resolves, every milestone has its chapter, and the diffs it shows are
+//! the milestones' real diffs.
+//!
+//! Needs no mdbook CLI: `mdbook-driver` builds the book in-process.
+//! `cargo test --test book` runs these alone; `just book-diffs` regenerates
+//! the diffs under book/src/diffs/.
+
+mod build;
+mod chapters;
+mod code_blocks;
+mod diffs;
+mod includes;
+mod support;
