@@ -68,7 +68,17 @@ fn every_test_the_book_cites_exists() {
     for (chapter, markdown) in chapters() {
         for (module, test) in cited_tests(&markdown) {
             let file = root().join("tests/milestones").join(format!("{module}.rs"));
-            let source = fs::read_to_string(&file).unwrap_or_default();
+            let Ok(source) = fs::read_to_string(&file) else {
+                problems.push(format!(
+                    "{} cites {module}::, but there is no {}",
+                    shown(&chapter),
+                    shown(&file)
+                ));
+                continue;
+            };
+            if test.is_empty() {
+                continue; // `m2::` runs the whole module
+            }
             let defined = source
                 .split("#[test]")
                 .skip(1)
