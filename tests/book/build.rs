@@ -1,7 +1,7 @@
 //! The book builds, with no warning or error, and every link in the HTML it
 //! produces leads somewhere: a file of the book, and the anchor on it.
 
-use crate::support::{book_dir, collect_files, shown};
+use crate::support::{book_dir, collect_files, normalize, shown};
 use mdbook_driver::{MDBook, config::Config};
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -187,19 +187,4 @@ fn is_external(link: &str) -> bool {
         || link.starts_with("data:")
         // Templates of the theme's scripts, filled in by the browser.
         || link.contains("{{")
-}
-
-/// `a/b/../c` → `a/c`, without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }

@@ -2,7 +2,7 @@
 //! the repository. mdBook itself includes an unknown anchor as nothing at all,
 //! without a word: this test is what notices.
 
-use crate::support::{chapters, includes, is_anchor_line, shown};
+use crate::support::{chapters, includes, is_anchor_line, normalize, shown};
 use std::fs;
 
 #[test]
@@ -13,7 +13,7 @@ fn every_include_resolves_to_non_empty_text() {
         for include in includes(&markdown) {
             count += 1;
             let at = format!("{}: {{{{{}}}}}", shown(&chapter), include.text);
-            let file = chapter.parent().unwrap().join(&include.path);
+            let file = normalize(&chapter.parent().unwrap().join(&include.path));
             let Ok(text) = fs::read_to_string(&file) else {
                 problems.push(format!("{at}: no file {}", shown(&file)));
                 continue;

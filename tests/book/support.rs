@@ -134,3 +134,18 @@ pub fn is_anchor_line(line: &str) -> bool {
         .map(str::trim_start);
     comment.is_some_and(|c| c.starts_with("ANCHOR:") || c.starts_with("ANCHOR_END:"))
 }
+
+/// `a/b/../c` → `a/c`, without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
