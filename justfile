@@ -45,4 +45,4 @@ serve-book:
 
 # Regenerate the book's "what changed" diffs from the milestones' sources
 book-diffs:
-    UPDATE_BOOK_DIFFS=1 cargo test --quiet --test book diffs
+    UPDATE_BOOK_DIFFS=1 cargo test --quiet --test book diffs -- --nocapture

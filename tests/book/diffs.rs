@@ -28,12 +28,7 @@ fn files_of(milestone: &str) -> BTreeMap<String, String> {
             return; // not text: nothing a diff could show
         };
         let relative = relative.to_string_lossy().replace('\\', "/");
-        let kept: Vec<&str> = text
-            .lines()
-            .filter(|line| !is_anchor_line(line))
-            // Every package is named after its folder: not a lesson.
-            .filter(|line| !(relative == "Cargo.toml" && is_package_name(line)))
-            .collect();
+        let kept: Vec<&str> = text.lines().filter(|line| !is_anchor_line(line)).collect();
         files.insert(relative, kept.join("\n") + "\n");
     });
     files
@@ -48,7 +43,19 @@ fn is_package_name(line: &str) -> bool {
 /// The unified diff from milestone `from` to milestone `to`: sources first,
 /// then the rest, each file with three lines of context.
 pub fn diff(from: &str, to: &str) -> String {
-    let old = files_of(from);
+    let mut old = files_of(from);
+    // Every package is named after its folder: not a lesson. Give the old
+    // manifest the new name, so the line is context, not a change.
+    if let Some(manifest) = old.get_mut("Cargo.toml") {
+        let renamed: Vec<String> = manifest
+            .lines()
+            .map(|line| match is_package_name(line) {
+                true => format!("name = \"{to}\""),
+                false => line.to_string(),
+            })
+            .collect();
+        *manifest = renamed.join("\n") + "\n";
+    }
     let new = files_of(to);
     let mut paths: Vec<&String> = old.keys().chain(new.keys()).collect();
     paths.sort_by_key(|path| (!path.starts_with("src/"), path.to_string()));
