@@ -123,3 +123,42 @@ fn citations_are_read_as_the_reader_types_them() {
         )]
     );
 }
+
+/// Output captured from a panic names the line and column of the call that
+/// panicked: `panicked at milestones/m1/src/main.rs:28:50:`. When the source
+/// moves, the captured output is stale; this catches it.
+#[test]
+fn captured_panic_locations_still_point_at_a_panicking_call() {
+    const AT: &str = "panicked at milestones/";
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for (chapter, markdown) in chapters() {
+        for (at, _) in markdown.match_indices(AT) {
+            let location = &markdown[at + "panicked at ".len()..];
+            let location = location.split_whitespace().next().unwrap_or_default();
+            let mut parts = location.trim_end_matches(':').rsplitn(3, ':');
+            let (Some(column), Some(line), Some(path)) = (parts.next(), parts.next(), parts.next())
+            else {
+                problems.push(format!("{}: cannot read {location:?}", shown(&chapter)));
+                continue;
+            };
+            let (line, column): (usize, usize) = (line.parse().unwrap(), column.parse().unwrap());
+            let source = fs::read_to_string(root().join(path)).unwrap_or_default();
+            let text = source.lines().nth(line - 1).unwrap_or_default();
+            let call: String = text.chars().skip(column - 1).collect();
+            checked += 1;
+            let panics = ["unwrap", "expect", "assert", "panic"]
+                .iter()
+                .any(|name| call.starts_with(name));
+            if !panics {
+                problems.push(format!(
+                    "{} shows a panic at {location}, but that line of the source is now {text:?}: \
+                     run the command again and paste its output",
+                    shown(&chapter)
+                ));
+            }
+        }
+    }
+    assert!(checked > 0, "no captured panic found in the book");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
