@@ -136,7 +136,8 @@ fn captured_panic_locations_still_point_at_a_panicking_call() {
         for (at, _) in markdown.match_indices(AT) {
             let location = &markdown[at + "panicked at ".len()..];
             let location = location.split_whitespace().next().unwrap_or_default();
-            let mut parts = location.trim_end_matches(':').rsplitn(3, ':');
+            let location = location.trim_end_matches(':');
+            let mut parts = location.rsplitn(3, ':');
             let (Some(column), Some(line), Some(path)) = (parts.next(), parts.next(), parts.next())
             else {
                 problems.push(format!("{}: cannot read {location:?}", shown(&chapter)));
