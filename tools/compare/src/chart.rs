@@ -122,7 +122,8 @@ fn plot(
         .margin(12)
         .x_label_area_size(28)
         .y_label_area_size(64)
-        .build_cartesian_2d((0..n).into_segmented(), 0.0..top)?;
+        // Plotters' integer ranges include their end: 0..n-1 is n segments.
+        .build_cartesian_2d((0..n.max(1) - 1).into_segmented(), 0.0..top)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -135,7 +136,13 @@ fn plot(
             _ => String::new(),
         })
         .y_desc(unit)
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        .y_label_formatter(&|y| {
+            if top < 20.0 {
+                format!("{y:.1}")
+            } else {
+                format!("{y:.0}")
+            }
+        })
         .draw()?;
 
     chart.draw_series(bars.iter().enumerate().filter_map(|(i, b)| {

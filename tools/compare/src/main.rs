@@ -390,7 +390,7 @@ fn run_one(milestone: &Milestone, scenario: Scenario, settings: &Settings, stop:
     if died {
         row.outcome = Outcome::Died;
         row.died_after = Some(run.answered);
-        row.note = server.last_words();
+        row.note = Some(server.cause_of_death());
     } else {
         row.metrics = Some(run.metrics);
     }

@@ -5,6 +5,7 @@ use std::{
     fs,
     io::{BufRead, BufReader, Read},
     net::SocketAddr,
+    os::unix::process::ExitStatusExt,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex, mpsc},
@@ -257,12 +258,22 @@ impl Server {
         self.has_exited()
     }
 
-    /// The last line the process printed on stderr (its panic message when it
-    /// died of one).
-    pub fn last_words(&self) -> Option<String> {
+    /// Why the process ended: the last line it printed on stderr (its panic
+    /// message when it died of one), or else its exit status.
+    pub fn cause_of_death(&mut self) -> String {
         // The reader thread may still be copying the last bytes.
         thread::sleep(Duration::from_millis(50));
-        last_line(&self.stderr.lock().unwrap())
+        if let Some(line) = last_line(&self.stderr.lock().unwrap()) {
+            return line;
+        }
+        match self.child.try_wait() {
+            Ok(Some(status)) => match (status.code(), status.signal()) {
+                (Some(code), _) => format!("exit code {code}"),
+                (None, Some(signal)) => format!("killed by signal {signal}"),
+                (None, None) => status.to_string(),
+            },
+            _ => "no longer answers".to_string(),
+        }
     }
 
     pub fn status(&self) -> Option<Status> {
