@@ -297,9 +297,18 @@ impl Drop for Server {
     }
 }
 
+/// The panic message if the text holds one (`thread … panicked at FILE:` then
+/// the message on the next line), or else its last line.
 fn last_line(text: &str) -> Option<String> {
+    let mut lines = text.lines().map(str::trim);
+    if lines.any(|l| l.contains("panicked at")) {
+        if let Some(message) = lines.next() {
+            return Some(format!("panicked: {message}"));
+        }
+    }
     text.lines()
+        .map(str::trim)
         .rev()
-        .find(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
-        .map(|l| l.trim().to_string())
+        .find(|l| !l.is_empty())
+        .map(str::to_string)
 }

@@ -229,7 +229,7 @@ fn children_named(parent: u32, name: &str) -> Vec<u32> {
 
 #[test]
 fn a_milestone_that_dies_is_a_result_and_the_next_one_still_runs() {
-    let mut compare = Process::new(env!("CARGO_BIN_EXE_compare"))
+    let compare = Process::new(env!("CARGO_BIN_EXE_compare"))
         .args([
             "m1",
             "m3",
