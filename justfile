@@ -9,6 +9,7 @@ default:
     @just --list --unsorted
 
 # Run a milestone: `just run m3`, `just run m3 127.0.0.1:8080`
+[no-exit-message]
 run milestone *args: (_check milestone)
     cargo run --quiet --package {{milestone}} -- {{args}}
 

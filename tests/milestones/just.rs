@@ -46,6 +46,21 @@ fn diff_shows_the_lesson_of_m3() {
 }
 
 #[test]
+fn diff_shows_the_lessons_of_the_pools() {
+    for (from, to, lesson) in [
+        ("m3", "m4", "+pub struct ThreadPool {"),
+        ("m4", "m5", "+pub struct PoolCreationError;"),
+        ("m5", "m6", "+impl Drop for ThreadPool {"),
+    ] {
+        let Some(mut just) = just() else { return };
+        just.args(["diff", from, to])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(lesson));
+    }
+}
+
+#[test]
 fn run_passes_the_address_to_the_milestone() {
     let Some(mut just) = just() else { return };
     just.args(["run", "m1", "not-an-address"])
@@ -53,6 +68,17 @@ fn run_passes_the_address_to_the_milestone() {
         .failure()
         .stderr(predicate::str::contains(
             "error: cannot listen on not-an-address",
+        ));
+}
+
+#[test]
+fn run_passes_the_pool_size_to_the_milestone() {
+    let Some(mut just) = just() else { return };
+    just.args(["run", "m5", "127.0.0.1:0", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: a thread pool needs at least one worker, not 0",
         ));
 }
 

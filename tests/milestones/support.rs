@@ -13,7 +13,7 @@ use std::{
 };
 
 /// Every milestone binary, in order.
-pub const MILESTONES: [&str; 3] = ["m1", "m2", "m3"];
+pub const MILESTONES: [&str; 6] = ["m1", "m2", "m3", "m4", "m5", "m6"];
 
 /// How long a test waits for anything before it calls the server stuck.
 /// Far above any timing a test asserts, so it only ends hung tests.
@@ -165,23 +165,44 @@ impl Server {
 
     /// Waits until the server's stderr contains `text`, and returns all of it.
     pub fn wait_for_stderr(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?} on stderr"), |s| {
+            s.stderr().contains(text)
+        });
+        self.stderr()
+    }
+
+    /// Waits until the server's stdout contains `text` `times` times.
+    pub fn wait_for_stdout(&self, text: &str, times: usize) {
+        self.wait_until(&format!("{text:?} {times} times on stdout"), |s| {
+            s.stdout().matches(text).count() >= times
+        });
+    }
+
+    /// Waits until `done` holds; fails the test after a long while.
+    pub fn wait_until(&self, what: &str, done: impl Fn(&Server) -> bool) {
         let start = Instant::now();
-        loop {
-            let stderr = self.stderr();
-            if stderr.contains(text) {
-                return stderr;
-            }
+        while !done(self) {
             assert!(
                 start.elapsed() < PATIENCE,
-                "{} never printed {text:?} on stderr; it printed:\n{stderr}",
-                self.milestone
+                "{} never printed {what}; stdout:\n{}\nstderr:\n{}",
+                self.milestone,
+                self.stdout(),
+                self.stderr()
             );
             thread::sleep(Duration::from_millis(20));
         }
     }
 
+    /// Sends a signal such as `INT` or `TERM` to the server, with `kill`.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
     /// Everything the server printed on stdout after its first line so far.
-    #[expect(dead_code, reason = "m4's tests will read the workers' lines")]
     pub fn stdout(&self) -> String {
         self.stdout.lock().unwrap().clone()
     }
@@ -284,5 +305,48 @@ fn append_lines(reader: impl BufRead, sink: &Mutex<String>) {
         let mut sink = sink.lock().unwrap();
         sink.push_str(&line);
         sink.push('\n');
+    }
+}
+
+/// A job for a thread pool, as the tests hand them over.
+pub type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// Hands `n` jobs to `execute` and checks that every one of them runs.
+pub fn assert_all_jobs_run(n: usize, execute: impl Fn(Job)) {
+    let (done, finished) = mpsc::channel();
+    for i in 0..n {
+        let done = done.clone();
+        execute(Box::new(move || done.send(i).unwrap()));
+    }
+    let mut ran: Vec<usize> = (0..n)
+        .map(|_| finished.recv_timeout(PATIENCE).expect("a job ran"))
+        .collect();
+    ran.sort();
+    assert_eq!(ran, (0..n).collect::<Vec<_>>());
+}
+
+/// Hands `n` jobs to `execute` that can finish only once all `n` are running
+/// at the same time; fails if they do not meet within a few seconds. (A
+/// `Barrier` would do, but jobs stuck at a barrier would hang the test.)
+pub fn assert_jobs_run_in_parallel(n: usize, execute: impl Fn(Job)) {
+    let arrived = Arc::new((Mutex::new(0), std::sync::Condvar::new()));
+    let (done, finished) = mpsc::channel();
+    for _ in 0..n {
+        let (arrived, done) = (Arc::clone(&arrived), done.clone());
+        execute(Box::new(move || {
+            let (count, all_here) = &*arrived;
+            let mut count = count.lock().unwrap();
+            *count += 1;
+            all_here.notify_all();
+            let timeout = Duration::from_secs(5);
+            let (count, _) = all_here
+                .wait_timeout_while(count, timeout, |c| *c < n)
+                .unwrap();
+            done.send(*count == n).unwrap();
+        }));
+    }
+    for _ in 0..n {
+        let met = finished.recv_timeout(PATIENCE).expect("a job ran");
+        assert!(met, "{n} jobs did not all run at the same time");
     }
 }

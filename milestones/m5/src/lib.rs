@@ -1,0 +1,102 @@
+use std::{
+    error::Error,
+    fmt,
+    sync::{Arc, Mutex, mpsc},
+    thread,
+};
+
+pub struct ThreadPool {
+    /// The threads that run the jobs. Nothing reads this yet: m6 joins them
+    /// when the pool shuts down.
+    #[allow(dead_code)]
+    workers: Vec<Worker>,
+    /// The sending end of the channel every worker receives jobs from.
+    sender: mpsc::Sender<Job>,
+}
+
+/// A closure to run on some worker: boxed, because every closure has its
+/// own type, and `Send`, because it crosses to another thread.
+type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// Why [`ThreadPool::build`] could not build a pool.
+#[derive(Debug, PartialEq)]
+pub struct PoolCreationError;
+
+impl fmt::Display for PoolCreationError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a thread pool needs at least one worker, not 0")
+    }
+}
+
+impl Error for PoolCreationError {}
+
+impl ThreadPool {
+    /// Build a new ThreadPool.
+    ///
+    /// The size is the number of threads in the pool.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`PoolCreationError`] if the size is zero: a pool without
+    /// workers would never run a job. By convention a `new` function does not
+    /// fail, so a constructor that can fail is called `build` and says so in
+    /// its return type, and the caller decides what to do.
+    pub fn build(size: usize) -> Result<ThreadPool, PoolCreationError> {
+        if size == 0 {
+            return Err(PoolCreationError);
+        }
+
+        let (sender, receiver) = mpsc::channel();
+
+        // One receiver shared by every worker: `Arc` lets them all own it,
+        // `Mutex` lets only one of them take a job at a time.
+        let receiver = Arc::new(Mutex::new(receiver));
+
+        let mut workers = Vec::with_capacity(size);
+
+        for id in 0..size {
+            workers.push(Worker::new(id, Arc::clone(&receiver)));
+        }
+
+        Ok(ThreadPool { workers, sender })
+    }
+
+    pub fn execute<F>(&self, f: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let job = Box::new(f);
+
+        self.sender.send(job).unwrap();
+    }
+}
+
+// Nothing reads these fields yet: m6 does, when it shuts the pool down.
+#[allow(dead_code)]
+struct Worker {
+    /// Which worker this is.
+    id: usize,
+    /// The thread running the worker's loop.
+    thread: thread::JoinHandle<()>,
+}
+
+impl Worker {
+    fn new(id: usize, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) -> Worker {
+        let thread = thread::spawn(move || {
+            loop {
+                // The lock guard is a temporary of this `let` statement, so
+                // it is dropped at the `;`: the lock is free again before
+                // the job runs, and the other workers can take the next jobs.
+                let job = receiver.lock().unwrap().recv().unwrap();
+
+                println!("Worker {id} got a job; executing.");
+
+                // A job that panics ends this thread, and the pool has one
+                // worker less for good.
+                job();
+            }
+        });
+
+        Worker { id, thread }
+    }
+}
