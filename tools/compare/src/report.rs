@@ -46,7 +46,7 @@ fn headers(scenario: Scenario) -> Vec<&'static str> {
         Scenario::Blocked => vec!["GET / waited", "theory", "verdict"],
         Scenario::Burst => vec!["all answered after", "theory", "ratio"],
         Scenario::Throughput => vec!["requests", "errors", "requests/s", "p50", "p90", "p99"],
-        Scenario::Memory => vec!["RSS at start", "peak RSS", "peak threads"],
+        Scenario::Memory => vec!["RSS at start", "peak RSS", "peak virtual", "peak threads"],
     });
     headers
 }
@@ -113,9 +113,15 @@ fn cells(row: &Row) -> Vec<String> {
                 Metrics::Memory {
                     baseline_kib,
                     peak_kib,
+                    peak_virtual_kib,
                     peak_threads,
                     ..
-                } => vec![mib(baseline_kib), mib(peak_kib), peak_threads.to_string()],
+                } => vec![
+                    mib(baseline_kib),
+                    mib(peak_kib),
+                    mib(peak_virtual_kib),
+                    peak_threads.to_string(),
+                ],
             };
         }
     };

@@ -62,6 +62,8 @@ pub enum Metrics {
         baseline_kib: u64,
         /// Peak resident memory (VmHWM) once the connections were held.
         peak_kib: u64,
+        /// Peak virtual memory (VmPeak): reserved, not necessarily used.
+        peak_virtual_kib: u64,
         /// The most threads seen while the connections were held.
         peak_threads: u64,
     },
@@ -330,6 +332,7 @@ pub fn memory(server: &Server, connections: u64, sleep: Duration, bar: &Progress
             connections,
             baseline_kib: baseline.rss_kib,
             peak_kib: last.peak_kib,
+            peak_virtual_kib: last.peak_virtual_kib,
             peak_threads,
         },
     }

@@ -160,6 +160,9 @@ pub struct Status {
     pub rss_kib: u64,
     /// The peak resident memory so far (VmHWM), KiB.
     pub peak_kib: u64,
+    /// The peak virtual memory so far (VmPeak), KiB: address space reserved,
+    /// such as each thread's stack, whether or not it is touched.
+    pub peak_virtual_kib: u64,
     pub threads: u64,
 }
 
@@ -285,6 +288,7 @@ impl Server {
         Some(Status {
             rss_kib: field("VmRSS:")?,
             peak_kib: field("VmHWM:")?,
+            peak_virtual_kib: field("VmPeak:")?,
             threads: field("Threads:")?,
         })
     }

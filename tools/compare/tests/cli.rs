@@ -195,7 +195,13 @@ fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
         assert!(metrics["p50_ms"].as_f64() <= metrics["p99_ms"].as_f64());
         assert_eq!(
             keys(row(&report, m, "memory")),
-            sorted(&["connections", "baseline_kib", "peak_kib", "peak_threads"])
+            sorted(&[
+                "connections",
+                "baseline_kib",
+                "peak_kib",
+                "peak_virtual_kib",
+                "peak_threads"
+            ])
         );
     }
     // m3 starts a thread per held connection; m1 never has more than one.
