@@ -100,15 +100,34 @@ fn send(addr: SocketAddr, path: &str, patience: Duration) -> io::Result<TcpStrea
     Ok(stream)
 }
 
-/// Reads the answer until the server closes; returns its status code.
+/// Reads the answer until the server closes; returns its status code. An
+/// answer cut short (fewer bytes than its `Content-Length`) is an error.
 fn answer(mut stream: TcpStream) -> io::Result<u16> {
     let mut bytes = Vec::with_capacity(512);
     stream.read_to_end(&mut bytes)?;
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(32)]).into_owned();
-    head.split(' ')
+    let invalid = |why: &str| io::Error::new(io::ErrorKind::InvalidData, why.to_string());
+    let split = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| invalid("no end of headers"))?;
+    let head = String::from_utf8_lossy(&bytes[..split]);
+    let status = head
+        .split(' ')
         .nth(1)
         .and_then(|code| code.parse().ok())
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no HTTP status line"))
+        .ok_or_else(|| invalid("no HTTP status line"))?;
+    let length = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().ok())?
+        })
+        .ok_or_else(|| invalid("no Content-Length"))?;
+    if bytes.len() - split - 4 != length {
+        return Err(invalid("body shorter or longer than its Content-Length"));
+    }
+    Ok(status)
 }
 
 /// One whole request on a new connection.
