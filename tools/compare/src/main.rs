@@ -255,9 +255,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             "none of the chosen milestones exists yet".to_string(),
         ));
     }
-    if let Some(dir) = &cli.svg {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Failure::Other(format!("cannot create {}: {e}", dir.display())))?;
+    // Make the output folders now: a typo should not cost a whole run.
+    let markdown_dir = cli.markdown.as_ref().and_then(|p| p.parent());
+    for dir in [markdown_dir, cli.svg.as_deref()].into_iter().flatten() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Failure::Other(format!("cannot create {}: {e}", dir.display())))?;
+        }
     }
 
     let milestones = server::build(&root, &chosen).map_err(Failure::Other)?;

@@ -162,8 +162,10 @@ pub fn table(scenario: Scenario, rows: &[Row], settings: &Settings) -> String {
 /// Every scenario's results as Markdown: a heading, a sentence, a table.
 pub fn markdown(report: &Report) -> String {
     let mut out = String::new();
+    let command: Vec<String> = std::env::args().skip(1).collect();
     out.push_str(&format!(
-        "<!-- Written by `compare --markdown`: do not edit, run it again. -->\n\n{}.\n",
+        "<!-- Written by `compare {}`: do not edit, run it again. -->\n\nSettings: {}.\n",
+        command.join(" "),
         settings_line(&report.settings)
     ));
     for note in &report.missing {
