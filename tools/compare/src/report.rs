@@ -159,20 +159,29 @@ pub fn table(scenario: Scenario, rows: &[Row], settings: &Settings) -> String {
     format!("{}\n{table}", title(scenario, settings))
 }
 
-/// Every scenario's results as Markdown: a heading, a sentence, a table.
+/// Every scenario's results as Markdown: the settings, then a title and a
+/// table per scenario, each between mdBook anchors so that a chapter can
+/// include one at a time: `{{#include results.md:blocked}}`.
 pub fn markdown(report: &Report) -> String {
-    let mut out = String::new();
     let command: Vec<String> = std::env::args().skip(1).collect();
+    let mut out = format!(
+        "<!-- Written by `compare {}`: do not edit, run it again. -->\n\n",
+        command.join(" ")
+    );
     out.push_str(&format!(
-        "<!-- Written by `compare {}`: do not edit, run it again. -->\n\nSettings: {}.\n",
-        command.join(" "),
+        "<!-- ANCHOR: settings -->\nSettings: {}.\n",
         settings_line(&report.settings)
     ));
     for note in &report.missing {
         out.push_str(&format!("\nNote: {note}.\n"));
     }
+    out.push_str("<!-- ANCHOR_END: settings -->\n");
     for &scenario in &report.scenarios {
-        out.push_str(&format!("\n#### {}\n\n", title(scenario, &report.settings)));
+        let name = scenario.name();
+        out.push_str(&format!(
+            "\n<!-- ANCHOR: {name} -->\n**{}**\n\n",
+            title(scenario, &report.settings)
+        ));
         let headers = headers(scenario);
         out.push_str(&format!("| {} |\n", headers.join(" | ")));
         let align: Vec<&str> = (0..headers.len())
@@ -183,6 +192,7 @@ pub fn markdown(report: &Report) -> String {
             let line: Vec<String> = line.iter().map(|c| c.replace('|', "\\|")).collect();
             out.push_str(&format!("| {} |\n", line.join(" | ")));
         }
+        out.push_str(&format!("<!-- ANCHOR_END: {name} -->\n"));
     }
     out
 }
