@@ -334,3 +334,58 @@ fn help_lists_the_scenarios_and_exits_0() {
             predicates::str::contains("throughput").and(predicates::str::contains("--sleep-ms")),
         );
 }
+
+#[test]
+fn markdown_and_svg_outputs_hold_a_table_and_a_chart_per_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let markdown = dir.path().join("results/results.md");
+    let charts = dir.path().join("charts");
+    Command::cargo_bin("compare")
+        .unwrap()
+        .args([
+            "m2",
+            "m3",
+            "--scenario",
+            "blocked,memory",
+            "--sleep-ms",
+            "20",
+        ])
+        .args(["--blockers", "1", "--connections", "3", "--markdown"])
+        .arg(&markdown)
+        .arg("--svg")
+        .arg(&charts)
+        .assert()
+        .success();
+
+    let text = fs::read_to_string(&markdown).unwrap();
+    // The book includes each table by its anchor.
+    for anchor in ["settings", "blocked", "memory"] {
+        assert!(
+            text.contains(&format!("<!-- ANCHOR: {anchor} -->")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("<!-- ANCHOR_END: {anchor} -->")),
+            "{text}"
+        );
+    }
+    assert!(text.contains("| m2 | one thread | "), "{text}");
+    assert!(text.contains("| blocked |"), "{text}");
+    assert!(text.contains("| not blocked |"), "{text}");
+    assert!(!text.contains("ANCHOR: burst"), "only the chosen scenarios: {text}");
+
+    let mut files: Vec<_> = fs::read_dir(&charts)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["blocked.svg", "memory.svg"]);
+    let svg = fs::read_to_string(charts.join("blocked.svg")).unwrap();
+    assert!(svg.starts_with("<svg"), "{svg}");
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert!(
+        svg.contains(">\nm2\n</text>") || svg.contains(">m2</text>"),
+        "{svg}"
+    );
+    assert!(svg.contains("theory"));
+}
