@@ -372,7 +372,10 @@ fn markdown_and_svg_outputs_hold_a_table_and_a_chart_per_scenario() {
     assert!(text.contains("| m2 | one thread | "), "{text}");
     assert!(text.contains("| blocked |"), "{text}");
     assert!(text.contains("| not blocked |"), "{text}");
-    assert!(!text.contains("ANCHOR: burst"), "only the chosen scenarios: {text}");
+    assert!(
+        !text.contains("ANCHOR: burst"),
+        "only the chosen scenarios: {text}"
+    );
 
     let mut files: Vec<_> = fs::read_dir(&charts)
         .unwrap()
