@@ -212,48 +212,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let root = server::workspace_root();
     let present = server::present(&root);
 
-    // Which milestones: names must be the course's; planned ones not written
-    // yet are skipped with a note.
-    let mut chosen: Vec<String> = Vec::new();
-    let mut missing = Vec::new();
     let asked = if cli.milestones.is_empty() {
-        present.clone()
+        &present
     } else {
-        cli.milestones.clone()
+        &cli.milestones
     };
-    for name in asked {
-        if chosen.contains(&name) {
-            continue;
-        }
-        if present.contains(&name) {
-            chosen.push(name);
-        } else if server::PLANNED.contains(&name.as_str()) {
-            missing.push(format!("{name}: not in milestones/ yet; skipped"));
-        } else {
-            let all: Vec<_> = present
-                .iter()
-                .map(String::as_str)
-                .chain(server::PLANNED)
-                .fold(Vec::new(), |mut all, n| {
-                    if !all.contains(&n) {
-                        all.push(n);
-                    }
-                    all
-                });
-            return Err(Failure::Usage(format!(
-                "no milestone named '{name}'; choose among: {}",
-                all.join(" ")
-            )));
-        }
-    }
-    chosen.sort_by_key(|n| server::number(n));
+    let (chosen, missing) = choose(asked, &present).map_err(Failure::Usage)?;
     for note in &missing {
         eprintln!("note: {note}");
-    }
-    if chosen.is_empty() {
-        return Err(Failure::Usage(
-            "none of the chosen milestones exists yet".to_string(),
-        ));
     }
     // Make the output folders now: a typo should not cost a whole run.
     let markdown_dir = cli.markdown.as_ref().and_then(|p| p.parent());
@@ -327,6 +293,41 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The milestones to run, in course order, and notes on those asked for that
+/// do not exist yet. A name that is not one of the course's is an error.
+fn choose(asked: &[String], present: &[String]) -> Result<(Vec<String>, Vec<String>), String> {
+    let mut chosen: Vec<String> = Vec::new();
+    let mut missing = Vec::new();
+    for name in asked {
+        let note = format!("{name}: not in milestones/ yet; skipped");
+        if present.contains(name) {
+            if !chosen.contains(name) {
+                chosen.push(name.clone());
+            }
+        } else if server::PLANNED.contains(&name.as_str()) {
+            if !missing.contains(&note) {
+                missing.push(note);
+            }
+        } else {
+            let mut all: Vec<&str> = present.iter().map(String::as_str).collect();
+            for planned in server::PLANNED {
+                if !all.contains(&planned) {
+                    all.push(planned);
+                }
+            }
+            return Err(format!(
+                "no milestone named '{name}'; choose among: {}",
+                all.join(" ")
+            ));
+        }
+    }
+    if chosen.is_empty() {
+        return Err("none of the chosen milestones exists yet".to_string());
+    }
+    chosen.sort_by_key(|n| server::number(n));
+    Ok((chosen, missing))
 }
 
 /// One scenario against a fresh process of one milestone.
@@ -419,4 +420,42 @@ fn spinner(label: &str, message: String) -> ProgressBar {
         .with_message(message);
     bar.enable_steady_tick(Duration::from_millis(100));
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::choose;
+
+    fn names(list: &str) -> Vec<String> {
+        list.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn milestones_run_in_course_order_once_each() {
+        let present = names("m1 m2 m3");
+        let (chosen, missing) = choose(&names("m3 m1 m3"), &present).unwrap();
+        assert_eq!(chosen, names("m1 m3"));
+        assert!(missing.is_empty());
+    }
+
+    #[test]
+    fn a_planned_milestone_not_written_yet_is_skipped_with_a_note() {
+        let present = names("m1 m2 m3");
+        let (chosen, missing) = choose(&names("m2 m6 m6"), &present).unwrap();
+        assert_eq!(chosen, names("m2"));
+        assert_eq!(missing, ["m6: not in milestones/ yet; skipped"]);
+        assert_eq!(
+            choose(&names("m5 m6"), &present).unwrap_err(),
+            "none of the chosen milestones exists yet"
+        );
+    }
+
+    #[test]
+    fn a_name_outside_the_course_is_an_error_listing_the_names() {
+        let present = names("m1 m2 m3");
+        assert_eq!(
+            choose(&names("m2 m7"), &present).unwrap_err(),
+            "no milestone named 'm7'; choose among: m1 m2 m3 m4 m5 m6"
+        );
+    }
 }

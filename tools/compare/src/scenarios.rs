@@ -148,11 +148,7 @@ fn patience(theory: Duration) -> Duration {
 /// `blockers` `/sleep` requests in flight, then one `GET /`: how long does the
 /// fast request wait?
 pub fn blocked(server: &Server, model: Model, blockers: u64, sleep: Duration) -> Run {
-    let rounds = |n: u64| match model.parallel() {
-        Some(p) => n / p as u64,
-        None => 0,
-    };
-    let theory = sleep * rounds(blockers) as u32;
+    let theory = model.blocked_theory(blockers, sleep);
     let patience = patience(sleep * blockers as u32);
     let (mut answered, mut errors) = (0, 0);
     let mut wait = Duration::ZERO;
@@ -196,11 +192,7 @@ pub fn burst(
     sleep: Duration,
     bar: &ProgressBar,
 ) -> Run {
-    let rounds = match model.parallel() {
-        Some(p) => requests.div_ceil(p as u64),
-        None => 1,
-    };
-    let theory = sleep * rounds as u32;
+    let theory = model.burst_theory(requests, sleep);
     let patience = patience(theory);
     let answered = AtomicU64::new(0);
     let start = Instant::now();

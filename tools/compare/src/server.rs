@@ -53,6 +53,25 @@ impl Model {
         }
     }
 
+    /// blocked: how long `GET /` waits behind `blockers` sleeps, in theory.
+    /// It is request `blockers + 1`, so it starts once ⌊blockers / P⌋ rounds
+    /// of sleeps are over, where P is how many requests run at once.
+    pub fn blocked_theory(self, blockers: u64, sleep: Duration) -> Duration {
+        match self.parallel() {
+            Some(p) => sleep * (blockers / p as u64) as u32,
+            None => Duration::ZERO,
+        }
+    }
+
+    /// burst: how long `requests` sleeps sent at once take, in theory:
+    /// ⌈requests / P⌉ rounds of one sleep each.
+    pub fn burst_theory(self, requests: u64, sleep: Duration) -> Duration {
+        match self.parallel() {
+            Some(p) => sleep * requests.div_ceil(p as u64) as u32,
+            None => sleep,
+        }
+    }
+
     pub fn has_sleep(self) -> bool {
         self != Model::NoSleep
     }
@@ -315,4 +334,51 @@ fn last_line(text: &str) -> Option<String> {
         .rev()
         .find(|l| !l.is_empty())
         .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SLEEP: Duration = Duration::from_millis(500);
+
+    #[test]
+    fn each_milestone_number_has_its_model() {
+        assert_eq!(Model::of(1, 4), Model::NoSleep);
+        assert_eq!(Model::of(2, 4), Model::OneThread);
+        assert_eq!(Model::of(3, 4), Model::ThreadPerRequest);
+        for n in 4..=6 {
+            assert_eq!(Model::of(n, 3), Model::Pool(3));
+        }
+    }
+
+    #[test]
+    fn the_fast_request_waits_for_whole_rounds_of_sleeps() {
+        let ms = |d: Duration| d.as_millis();
+        assert_eq!(ms(Model::OneThread.blocked_theory(4, SLEEP)), 2000);
+        assert_eq!(ms(Model::ThreadPerRequest.blocked_theory(4, SLEEP)), 0);
+        assert_eq!(ms(Model::Pool(4).blocked_theory(3, SLEEP)), 0);
+        assert_eq!(ms(Model::Pool(4).blocked_theory(4, SLEEP)), 500);
+        assert_eq!(ms(Model::Pool(4).blocked_theory(8, SLEEP)), 1000);
+        assert_eq!(ms(Model::Pool(2).blocked_theory(3, SLEEP)), 500);
+    }
+
+    #[test]
+    fn a_burst_takes_one_sleep_per_round() {
+        let ms = |d: Duration| d.as_millis();
+        assert_eq!(ms(Model::OneThread.burst_theory(16, SLEEP)), 8000);
+        assert_eq!(ms(Model::ThreadPerRequest.burst_theory(16, SLEEP)), 500);
+        assert_eq!(ms(Model::Pool(4).burst_theory(16, SLEEP)), 2000);
+        assert_eq!(ms(Model::Pool(4).burst_theory(17, SLEEP)), 2500);
+        assert_eq!(ms(Model::Pool(2).burst_theory(10, SLEEP)), 2500);
+    }
+
+    #[test]
+    fn milestone_names_are_m_and_a_number() {
+        assert_eq!(number("m1"), Some(1));
+        assert_eq!(number("m12"), Some(12));
+        for bad in ["m", "m0", "m01", "M1", "1", "m1a", "mx"] {
+            assert_eq!(number(bad), None, "{bad}");
+        }
+    }
 }
