@@ -80,7 +80,7 @@ fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
         "m3",
         "m1",
         "--sleep-ms",
-        "50",
+        "100",
         "--blockers",
         "1",
         "--concurrency",
@@ -92,7 +92,7 @@ fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
     ]);
     let settings = &report["settings"];
     for (key, value) in [
-        ("sleep_ms", 50),
+        ("sleep_ms", 100),
         ("workers", 4),
         ("blockers", 1),
         ("concurrency", 2),
