@@ -161,7 +161,10 @@ pub fn table(scenario: Scenario, rows: &[Row], settings: &Settings) -> String {
 
 /// Every scenario's results as Markdown: the settings, then a title and a
 /// table per scenario, each between mdBook anchors so that a chapter can
-/// include one at a time: `{{#include results.md:blocked}}`.
+/// include one at a time: `{{#include results.md:blocked}}`. mdBook drops
+/// the anchor lines from what it includes; they are `//` lines rather than
+/// HTML comments so that a line ends with its anchor's name, as the book's
+/// own include checks expect.
 pub fn markdown(report: &Report) -> String {
     let command: Vec<String> = std::env::args().skip(1).collect();
     let mut out = format!(
@@ -169,17 +172,17 @@ pub fn markdown(report: &Report) -> String {
         command.join(" ")
     );
     out.push_str(&format!(
-        "<!-- ANCHOR: settings -->\nSettings: {}.\n",
+        "// ANCHOR: settings\nSettings: {}.\n",
         settings_line(&report.settings)
     ));
     for note in &report.missing {
         out.push_str(&format!("\nNote: {note}.\n"));
     }
-    out.push_str("<!-- ANCHOR_END: settings -->\n");
+    out.push_str("// ANCHOR_END: settings\n");
     for &scenario in &report.scenarios {
         let name = scenario.name();
         out.push_str(&format!(
-            "\n<!-- ANCHOR: {name} -->\n**{}**\n\n",
+            "\n// ANCHOR: {name}\n**{}**\n\n",
             title(scenario, &report.settings)
         ));
         let headers = headers(scenario);
@@ -192,7 +195,7 @@ pub fn markdown(report: &Report) -> String {
             let line: Vec<String> = line.iter().map(|c| c.replace('|', "\\|")).collect();
             out.push_str(&format!("| {} |\n", line.join(" | ")));
         }
-        out.push_str(&format!("<!-- ANCHOR_END: {name} -->\n"));
+        out.push_str(&format!("// ANCHOR_END: {name}\n"));
     }
     out
 }

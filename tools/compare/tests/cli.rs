@@ -360,12 +360,9 @@ fn markdown_and_svg_outputs_hold_a_table_and_a_chart_per_scenario() {
     let text = fs::read_to_string(&markdown).unwrap();
     // The book includes each table by its anchor.
     for anchor in ["settings", "blocked", "memory"] {
+        assert!(text.contains(&format!("\n// ANCHOR: {anchor}\n")), "{text}");
         assert!(
-            text.contains(&format!("<!-- ANCHOR: {anchor} -->")),
-            "{text}"
-        );
-        assert!(
-            text.contains(&format!("<!-- ANCHOR_END: {anchor} -->")),
+            text.contains(&format!("\n// ANCHOR_END: {anchor}\n")),
             "{text}"
         );
     }
