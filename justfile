@@ -46,3 +46,33 @@ serve-book:
 # Regenerate the book's "what changed" diffs from the milestones' sources
 book-diffs:
     UPDATE_BOOK_DIFFS=1 cargo test --quiet --test book diffs -- --nocapture
+
+# Compare the milestones' release builds: `just compare`, `just compare m2 m3 --scenario blocked`
+compare *args:
+    cargo run --quiet --package compare -- {{args}}
+
+# Load-test a milestone's release build with oha: `just bench m1`, `just bench m3 -n 50000 -c 32`
+[no-exit-message]
+bench milestone *args="-n 20000 -c 16": (_check milestone)
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v oha > /dev/null; then
+        echo "error: oha is not installed; install it with: cargo install oha --locked --version 1.16.0" >&2
+        exit 1
+    fi
+    cargo build --quiet --release --package {{milestone}}
+    # Start it on a free port and read the port from its first line. From m4
+    # on it prints a line per request: drain them so it never blocks on them.
+    coproc server { exec cargo run --quiet --release --package {{milestone}} -- 127.0.0.1:0; }
+    pid=$server_PID
+    trap 'kill $pid 2> /dev/null || true' EXIT
+    exec 3<&"${server[0]}" # a coprocess's own descriptors do not reach subshells
+    read -r line <&3
+    cat <&3 > /dev/null &
+    url=${line#Listening on }
+    echo "oha --disable-keepalive {{args}} $url/ ({{milestone}}, release build)"
+    # These servers close the connection after each answer: a new one per request.
+    oha --disable-keepalive --no-tui {{args}} "$url/"
+    # A connection oha abandoned (`-z` does at its deadline) may still kill it.
+    sleep 0.3
+    kill -0 $pid 2> /dev/null || echo "note: {{milestone}} died during the run" >&2

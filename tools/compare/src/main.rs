@@ -1,0 +1,461 @@
+//! `compare`: builds the chosen milestones in release, starts each one on
+//! `127.0.0.1:0`, drives it through the same scenarios, stops it, and
+//! reports what each one teaches: a table, JSON, Markdown, SVG charts.
+
+mod chart;
+mod report;
+mod scenarios;
+mod server;
+
+use clap::{Parser, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use scenarios::{Metrics, Stop};
+use serde::Serialize;
+use server::{Milestone, Model, Server};
+use std::{path::PathBuf, process::ExitCode, time::Duration};
+
+/// Compare the milestones: start each one, drive it, stop it, report.
+///
+/// Every milestone is built in release, started on 127.0.0.1:0 with
+/// SLEEP_MS set to --sleep-ms, and started afresh for every scenario.
+#[derive(Parser, Debug)]
+#[command(name = "compare", version, max_term_width = 100)]
+struct Cli {
+    /// Milestones to compare, e.g. `m2 m3` [default: every one in milestones/]
+    #[arg(value_name = "MILESTONE")]
+    milestones: Vec<String>,
+
+    /// Scenarios to run, comma separated [default: all]
+    #[arg(short, long, value_enum, value_delimiter = ',', value_name = "NAME")]
+    scenario: Vec<Scenario>,
+
+    /// How long /sleep sleeps, in milliseconds (passed to m2 on as SLEEP_MS)
+    #[arg(long, default_value_t = 500, value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    sleep_ms: u64,
+
+    /// Workers of the pools (m4 on)
+    #[arg(short, long, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=256))]
+    workers: u64,
+
+    /// blocked: /sleep requests in flight before GET / [default: --workers]
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=256))]
+    blockers: Option<u64>,
+
+    /// burst and throughput: concurrent clients
+    #[arg(short, long, default_value_t = 16, value_name = "C",
+          value_parser = clap::value_parser!(u64).range(1..=256))]
+    concurrency: u64,
+
+    /// throughput: seconds of requests per milestone (in-flight requests finish)
+    #[arg(short, long, default_value = "3", value_name = "SECONDS", value_parser = seconds)]
+    duration: Duration,
+
+    /// throughput: exactly this many requests per milestone instead of --duration
+    #[arg(short = 'n', long, value_name = "N", conflicts_with = "duration",
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    requests: Option<u64>,
+
+    /// memory: connections held open together
+    #[arg(long, default_value_t = 100, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=1000))]
+    connections: u64,
+
+    /// Print the results as JSON on stdout instead of tables
+    #[arg(long)]
+    json: bool,
+
+    /// Also write the results as Markdown tables to FILE
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+
+    /// Also write one SVG chart per scenario into DIR (DIR/blocked.svg, …)
+    #[arg(long, value_name = "DIR")]
+    svg: Option<PathBuf>,
+}
+
+/// A whole number of seconds or a decimal one, above 0 and at most 600.
+fn seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 600.0 => Ok(Duration::from_secs_f64(s)),
+        _ => Err("expected seconds, more than 0 and at most 600, e.g. 3 or 0.5".to_string()),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scenario {
+    /// K /sleep in flight, then GET /: how long the fast request waits
+    Blocked,
+    /// C /sleep at once: total time against the theory
+    Burst,
+    /// GET / at concurrency C, a new connection each: requests/s, latency
+    Throughput,
+    /// peak resident memory while N /sleep connections are held
+    Memory,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 4] = [
+        Scenario::Blocked,
+        Scenario::Burst,
+        Scenario::Throughput,
+        Scenario::Memory,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Blocked => "blocked",
+            Scenario::Burst => "burst",
+            Scenario::Throughput => "throughput",
+            Scenario::Memory => "memory",
+        }
+    }
+}
+
+/// The settings a run used, as they appear in every output.
+#[derive(Clone, Debug, Serialize)]
+pub struct Settings {
+    pub sleep_ms: u64,
+    pub workers: u64,
+    pub blockers: u64,
+    pub concurrency: u64,
+    /// Throughput: seconds per milestone, or `null` when `requests` is set.
+    pub duration_s: Option<f64>,
+    /// Throughput: requests per milestone, or `null` when `duration_s` is set.
+    pub requests: Option<u64>,
+    pub connections: u64,
+    /// Logical CPUs of this machine.
+    pub cpus: usize,
+}
+
+/// How a scenario ended for one milestone.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Ok,
+    Died,
+    Skipped,
+}
+
+/// One milestone in one scenario.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    pub milestone: String,
+    pub model: String,
+    pub scenario: Scenario,
+    pub outcome: Outcome,
+    /// Requests answered before the milestone died (`died` only).
+    pub died_after: Option<u64>,
+    /// Why it was skipped, or its last words when it died.
+    pub note: Option<String>,
+    pub metrics: Option<Metrics>,
+}
+
+/// Everything a run produced: what `--json` prints.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub settings: Settings,
+    /// Milestones asked for that do not exist yet, with the reason.
+    pub missing: Vec<String>,
+    pub scenarios: Vec<Scenario>,
+    pub results: Vec<Row>,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => {
+            // --help and --version
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => return usage_error(&one_line(&err.render().to_string())),
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(Failure::Usage(message)) => usage_error(&message),
+        Err(Failure::Other(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Failure {
+    /// The command line asks for something impossible: exit 2.
+    Usage(String),
+    /// Something went wrong while running: exit 1.
+    Other(String),
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+/// Clap's message on one line: its error line, the possible values and the
+/// tip, without the usage block.
+fn one_line(rendered: &str) -> String {
+    let parts: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more"))
+        .collect();
+    let joined = parts.join("; ");
+    let text = joined.strip_prefix("error: ").unwrap_or(&joined);
+    format!("{text}; see `compare --help`")
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let root = server::workspace_root();
+    let present = server::present(&root);
+
+    let asked = if cli.milestones.is_empty() {
+        &present
+    } else {
+        &cli.milestones
+    };
+    let (chosen, missing) = choose(asked, &present).map_err(Failure::Usage)?;
+    for note in &missing {
+        eprintln!("note: {note}");
+    }
+    // Make the output folders now: a typo should not cost a whole run.
+    let markdown_dir = cli.markdown.as_ref().and_then(|p| p.parent());
+    for dir in [markdown_dir, cli.svg.as_deref()].into_iter().flatten() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Failure::Other(format!("cannot create {}: {e}", dir.display())))?;
+        }
+    }
+
+    let milestones = server::build(&root, &chosen).map_err(Failure::Other)?;
+    let scenarios = if cli.scenario.is_empty() {
+        Scenario::ALL.to_vec()
+    } else {
+        Scenario::ALL
+            .into_iter()
+            .filter(|s| cli.scenario.contains(s))
+            .collect()
+    };
+    let stop = match cli.requests {
+        Some(n) => Stop::Requests(n),
+        None => Stop::Duration(cli.duration),
+    };
+    let settings = Settings {
+        sleep_ms: cli.sleep_ms,
+        workers: cli.workers,
+        blockers: cli.blockers.unwrap_or(cli.workers),
+        concurrency: cli.concurrency,
+        duration_s: match stop {
+            Stop::Duration(d) => Some(d.as_secs_f64()),
+            Stop::Requests(_) => None,
+        },
+        requests: cli.requests,
+        connections: cli.connections,
+        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    if !cli.json {
+        println!("{}", report::settings_line(&settings));
+    }
+
+    let mut results = Vec::new();
+    for &scenario in &scenarios {
+        let mut rows = Vec::new();
+        for milestone in &milestones {
+            rows.push(run_one(milestone, scenario, &settings, stop));
+        }
+        if !cli.json {
+            println!("\n{}", report::table(scenario, &rows, &settings));
+        }
+        results.extend(rows);
+    }
+
+    let report = Report {
+        settings,
+        missing,
+        scenarios,
+        results,
+    };
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap());
+    }
+    if let Some(path) = &cli.markdown {
+        std::fs::write(path, report::markdown(&report))
+            .map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display())))?;
+    }
+    if let Some(dir) = &cli.svg {
+        for &scenario in &report.scenarios {
+            let path = dir.join(format!("{}.svg", scenario.name()));
+            chart::draw(&path, scenario, &report)
+                .map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display())))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The milestones to run, in course order, and notes on those asked for that
+/// do not exist yet. A name that is not one of the course's is an error.
+fn choose(asked: &[String], present: &[String]) -> Result<(Vec<String>, Vec<String>), String> {
+    let mut chosen: Vec<String> = Vec::new();
+    let mut missing = Vec::new();
+    for name in asked {
+        let note = format!("{name}: not in milestones/ yet; skipped");
+        if present.contains(name) {
+            if !chosen.contains(name) {
+                chosen.push(name.clone());
+            }
+        } else if server::PLANNED.contains(&name.as_str()) {
+            if !missing.contains(&note) {
+                missing.push(note);
+            }
+        } else {
+            let mut all: Vec<&str> = present.iter().map(String::as_str).collect();
+            for planned in server::PLANNED {
+                if !all.contains(&planned) {
+                    all.push(planned);
+                }
+            }
+            return Err(format!(
+                "no milestone named '{name}'; choose among: {}",
+                all.join(" ")
+            ));
+        }
+    }
+    if chosen.is_empty() {
+        return Err("none of the chosen milestones exists yet".to_string());
+    }
+    chosen.sort_by_key(|n| server::number(n));
+    Ok((chosen, missing))
+}
+
+/// One scenario against a fresh process of one milestone.
+fn run_one(milestone: &Milestone, scenario: Scenario, settings: &Settings, stop: Stop) -> Row {
+    let model = Model::of(milestone.number, settings.workers as usize);
+    let mut row = Row {
+        milestone: milestone.name.clone(),
+        model: model.describe(),
+        scenario,
+        outcome: Outcome::Ok,
+        died_after: None,
+        note: None,
+        metrics: None,
+    };
+    if !model.has_sleep() && matches!(scenario, Scenario::Blocked | Scenario::Burst) {
+        row.outcome = Outcome::Skipped;
+        row.note = Some("no /sleep route".to_string());
+        return row;
+    }
+    let sleep = Duration::from_millis(settings.sleep_ms);
+    let mut server = match Server::start(milestone, settings.workers as usize, settings.sleep_ms) {
+        Ok(server) => server,
+        Err(message) => {
+            row.outcome = Outcome::Skipped;
+            row.note = Some(message);
+            return row;
+        }
+    };
+    let label = format!("{:<3} {:<10}", milestone.name, scenario.name());
+    let run = match scenario {
+        Scenario::Blocked => {
+            let bar = spinner(
+                &label,
+                format!("{} × /sleep, then GET /", settings.blockers),
+            );
+            let run = scenarios::blocked(&server, model, settings.blockers, sleep);
+            bar.finish_and_clear();
+            run
+        }
+        Scenario::Burst => {
+            let bar = bar(&label, settings.concurrency, "/sleep answered");
+            let run = scenarios::burst(&server, model, settings.concurrency, sleep, &bar);
+            bar.finish_and_clear();
+            run
+        }
+        Scenario::Throughput => {
+            let bar = match stop {
+                Stop::Requests(n) => self::bar(&label, n, "requests"),
+                Stop::Duration(d) => self::bar(&label, d.as_millis() as u64, "ms"),
+            };
+            let run = scenarios::throughput(&mut server, settings.concurrency, stop, &bar);
+            bar.finish_and_clear();
+            run
+        }
+        Scenario::Memory => {
+            let bar = bar(&label, settings.connections, "connections");
+            let run = scenarios::memory(&server, settings.connections, sleep, &bar);
+            bar.finish_and_clear();
+            run
+        }
+    };
+    // A server that refused or dropped requests may be dying: give it a moment.
+    let died =
+        server.has_exited() || (run.errors > 0 && server.exits_within(Duration::from_millis(500)));
+    if died {
+        row.outcome = Outcome::Died;
+        row.died_after = Some(run.answered);
+        row.note = Some(server.cause_of_death());
+    } else {
+        row.metrics = Some(run.metrics);
+    }
+    row
+}
+
+fn bar(label: &str, length: u64, unit: &str) -> ProgressBar {
+    let style = ProgressStyle::with_template(&format!(
+        "{{prefix}} [{{bar:30}}] {{pos}}/{{len}} {unit} ({{elapsed}})"
+    ))
+    .unwrap()
+    .progress_chars("=> ");
+    ProgressBar::new(length)
+        .with_style(style)
+        .with_prefix(label.to_string())
+}
+
+fn spinner(label: &str, message: String) -> ProgressBar {
+    let bar = ProgressBar::new_spinner()
+        .with_style(ProgressStyle::with_template("{prefix} {spinner} {msg} ({elapsed})").unwrap())
+        .with_prefix(label.to_string())
+        .with_message(message);
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::choose;
+
+    fn names(list: &str) -> Vec<String> {
+        list.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn milestones_run_in_course_order_once_each() {
+        let present = names("m1 m2 m3");
+        let (chosen, missing) = choose(&names("m3 m1 m3"), &present).unwrap();
+        assert_eq!(chosen, names("m1 m3"));
+        assert!(missing.is_empty());
+    }
+
+    #[test]
+    fn a_planned_milestone_not_written_yet_is_skipped_with_a_note() {
+        let present = names("m1 m2 m3");
+        let (chosen, missing) = choose(&names("m2 m6 m6"), &present).unwrap();
+        assert_eq!(chosen, names("m2"));
+        assert_eq!(missing, ["m6: not in milestones/ yet; skipped"]);
+        assert_eq!(
+            choose(&names("m5 m6"), &present).unwrap_err(),
+            "none of the chosen milestones exists yet"
+        );
+    }
+
+    #[test]
+    fn a_name_outside_the_course_is_an_error_listing_the_names() {
+        let present = names("m1 m2 m3");
+        assert_eq!(
+            choose(&names("m2 m7"), &present).unwrap_err(),
+            "no milestone named 'm7'; choose among: m1 m2 m3 m4 m5 m6"
+        );
+    }
+}

@@ -1,0 +1,391 @@
+//! The compare tool as students run it: a real process that builds and starts
+//! real milestones. Every run here is tiny (short sleeps, few requests) so
+//! the whole file takes a few seconds once the milestones are built.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::{
+    fs,
+    process::{Command as Process, Stdio},
+    thread,
+    time::{Duration, Instant},
+};
+
+/// Runs `compare ARGS --json` and returns the parsed report.
+fn report(args: &[&str]) -> Value {
+    let output = Command::cargo_bin("compare")
+        .unwrap()
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "compare {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "compare {args:?} --json printed no JSON ({e}):\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+/// The result row of one milestone in one scenario.
+fn row<'a>(report: &'a Value, milestone: &str, scenario: &str) -> &'a Value {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["milestone"] == milestone && r["scenario"] == scenario)
+        .unwrap_or_else(|| panic!("no {milestone} {scenario} row in {report:#}"))
+}
+
+/// These keys in the order serde_json keeps them: sorted.
+fn sorted(keys: &[&str]) -> Vec<String> {
+    let mut keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn blocked_with_a_short_sleep_shows_m2_blocked_and_m3_not() {
+    let report = report(&[
+        "m2",
+        "m3",
+        "--scenario",
+        "blocked",
+        "--sleep-ms",
+        "200",
+        "--blockers",
+        "1",
+    ]);
+    let m2 = &row(&report, "m2", "blocked")["metrics"];
+    let m3 = &row(&report, "m3", "blocked")["metrics"];
+    // m2 serves the fast request only after the 200 ms sleep; m3 at once.
+    // The margins are wide: only the lesson is tested, not the machine.
+    assert_eq!(m2["blocked"], true, "{report:#}");
+    assert!(m2["wait_ms"].as_f64().unwrap() >= 150.0, "{report:#}");
+    assert_eq!(m2["theory_ms"], 200.0);
+    assert_eq!(m3["blocked"], false, "{report:#}");
+    assert!(m3["wait_ms"].as_f64().unwrap() < 100.0, "{report:#}");
+    assert_eq!(m3["theory_ms"], 0.0);
+}
+
+#[test]
+fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
+    let report = report(&[
+        "m3",
+        "m1",
+        "--sleep-ms",
+        "100",
+        "--blockers",
+        "1",
+        "--concurrency",
+        "2",
+        "--requests",
+        "20",
+        "--connections",
+        "5",
+    ]);
+    let settings = &report["settings"];
+    for (key, value) in [
+        ("sleep_ms", 100),
+        ("workers", 4),
+        ("blockers", 1),
+        ("concurrency", 2),
+        ("requests", 20),
+        ("connections", 5),
+    ] {
+        assert_eq!(settings[key], value, "settings.{key} in {report:#}");
+    }
+    assert!(settings["duration_s"].is_null());
+    assert!(settings["cpus"].as_u64().unwrap() >= 1);
+    assert_eq!(
+        report["scenarios"],
+        serde_json::json!(["blocked", "burst", "throughput", "memory"])
+    );
+    assert_eq!(report["missing"], serde_json::json!([]));
+
+    // Milestones in course order, each scenario in turn; every row has every key.
+    let rows = report["results"].as_array().unwrap();
+    let order: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["scenario"].as_str().unwrap(),
+                r["milestone"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "blocked m1",
+            "blocked m3",
+            "burst m1",
+            "burst m3",
+            "throughput m1",
+            "throughput m3",
+            "memory m1",
+            "memory m3"
+        ]
+    );
+    for r in rows {
+        let keys: Vec<_> = r.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(
+            keys,
+            sorted(&[
+                "milestone",
+                "model",
+                "scenario",
+                "outcome",
+                "died_after",
+                "note",
+                "metrics"
+            ])
+        );
+    }
+
+    // m1 has no /sleep: the scenarios that need it skip it and say why.
+    for scenario in ["blocked", "burst"] {
+        let m1 = row(&report, "m1", scenario);
+        assert_eq!(m1["outcome"], "skipped");
+        assert_eq!(m1["note"], "no /sleep route");
+        assert!(m1["metrics"].is_null());
+    }
+
+    let keys = |r: &Value| -> Vec<String> {
+        // serde_json's maps are sorted by key.
+        assert_eq!(r["outcome"], "ok", "{r:#}");
+        r["metrics"].as_object().unwrap().keys().cloned().collect()
+    };
+    assert_eq!(
+        keys(row(&report, "m3", "blocked")),
+        sorted(&["blockers", "wait_ms", "theory_ms", "blocked"])
+    );
+    assert_eq!(
+        keys(row(&report, "m3", "burst")),
+        sorted(&["requests", "total_ms", "theory_ms", "ratio"])
+    );
+    for m in ["m1", "m3"] {
+        let throughput = row(&report, m, "throughput");
+        assert_eq!(
+            keys(throughput),
+            sorted(&[
+                "concurrency",
+                "requests",
+                "errors",
+                "seconds",
+                "requests_per_second",
+                "p50_ms",
+                "p90_ms",
+                "p99_ms",
+                "max_ms"
+            ])
+        );
+        // A fixed count is exactly that count: no request lost or added.
+        let metrics = &throughput["metrics"];
+        assert_eq!(metrics["requests"], 20, "{metrics:#}");
+        assert_eq!(metrics["errors"], 0, "{metrics:#}");
+        assert!(metrics["p50_ms"].as_f64().unwrap() > 0.0);
+        assert!(metrics["p50_ms"].as_f64() <= metrics["p99_ms"].as_f64());
+        assert_eq!(
+            keys(row(&report, m, "memory")),
+            sorted(&[
+                "connections",
+                "baseline_kib",
+                "peak_kib",
+                "peak_virtual_kib",
+                "peak_threads"
+            ])
+        );
+    }
+    // m3 starts a thread per held connection; m1 never has more than one.
+    let memory = |m| row(&report, m, "memory")["metrics"].clone();
+    assert_eq!(memory("m1")["peak_threads"], 1);
+    assert!(memory("m3")["peak_threads"].as_u64().unwrap() > 1);
+}
+
+/// The process ids of the running children of `parent` named `name`.
+fn children_named(parent: u32, name: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid …
+        let Some((comm, rest)) = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(") "))
+        else {
+            continue;
+        };
+        let ppid = rest.split(' ').nth(1).and_then(|p| p.parse::<u32>().ok());
+        if comm == name && ppid == Some(parent) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+#[test]
+fn a_milestone_that_dies_is_a_result_and_the_next_one_still_runs() {
+    let compare = Process::new(env!("CARGO_BIN_EXE_compare"))
+        .args([
+            "m1",
+            "m3",
+            "--scenario",
+            "throughput",
+            "--duration",
+            "2",
+            "--concurrency",
+            "2",
+        ])
+        .arg("--json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the tool to build and start m1, let it serve a while, then
+    // kill it the hard way, as a panic would end it.
+    let start = Instant::now();
+    let m1 = loop {
+        if let Some(&pid) = children_named(compare.id(), "m1").first() {
+            break pid;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "compare never started m1"
+        );
+        thread::sleep(Duration::from_millis(20));
+    };
+    thread::sleep(Duration::from_millis(500));
+    let killed = Process::new("kill")
+        .args(["-KILL", &m1.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+
+    let output = compare.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "a dead milestone is no failure of the tool"
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let m1 = row(&report, "m1", "throughput");
+    assert_eq!(m1["outcome"], "died", "{m1:#}");
+    assert!(m1["died_after"].as_u64().unwrap() > 0, "{m1:#}");
+    assert_eq!(m1["note"], "killed by signal 9");
+    assert!(m1["metrics"].is_null());
+    let m3 = row(&report, "m3", "throughput");
+    assert_eq!(m3["outcome"], "ok", "{m3:#}");
+}
+
+/// `compare ARGS` must fail with exit 2 and exactly one line on stderr that
+/// contains `expected`.
+fn misuse(args: &[&str], expected: &str) {
+    let output = Command::cargo_bin("compare")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "compare {args:?}: {stderr}");
+    assert!(
+        output.stdout.is_empty(),
+        "compare {args:?} printed on stdout"
+    );
+    assert_eq!(stderr.lines().count(), 1, "compare {args:?}:\n{stderr}");
+    assert!(stderr.starts_with("error: "), "compare {args:?}: {stderr}");
+    assert!(stderr.contains(expected), "compare {args:?}: {stderr}");
+}
+
+#[test]
+fn bad_arguments_get_one_line_and_exit_2() {
+    misuse(&["m9"], "no milestone named 'm9'; choose among: m1 m2 m3");
+    misuse(&["--scenario", "fast"], "invalid value 'fast'");
+    misuse(
+        &["--scenario", "fast"],
+        "blocked, burst, throughput, memory",
+    );
+    misuse(&["--concurrency", "0"], "--concurrency");
+    misuse(&["--sleep-ms", "soon"], "--sleep-ms");
+    misuse(&["--duration", "0"], "more than 0 and at most 600");
+    misuse(
+        &["--duration", "2", "--requests", "10"],
+        "cannot be used with",
+    );
+    misuse(&["--fast"], "unexpected argument '--fast'");
+}
+
+#[test]
+fn help_lists_the_scenarios_and_exits_0() {
+    Command::cargo_bin("compare")
+        .unwrap()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(
+            predicates::str::contains("throughput").and(predicates::str::contains("--sleep-ms")),
+        );
+}
+
+#[test]
+fn markdown_and_svg_outputs_hold_a_table_and_a_chart_per_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let markdown = dir.path().join("results/results.md");
+    let charts = dir.path().join("charts");
+    Command::cargo_bin("compare")
+        .unwrap()
+        .args([
+            "m2",
+            "m3",
+            "--scenario",
+            "blocked,memory",
+            "--sleep-ms",
+            "20",
+        ])
+        .args(["--blockers", "1", "--connections", "3", "--markdown"])
+        .arg(&markdown)
+        .arg("--svg")
+        .arg(&charts)
+        .assert()
+        .success();
+
+    let text = fs::read_to_string(&markdown).unwrap();
+    // The book includes each table by its anchor.
+    for anchor in ["settings", "blocked", "memory"] {
+        assert!(text.contains(&format!("\n// ANCHOR: {anchor}\n")), "{text}");
+        assert!(
+            text.contains(&format!("\n// ANCHOR_END: {anchor}\n")),
+            "{text}"
+        );
+    }
+    assert!(text.contains("| m2 | one thread | "), "{text}");
+    assert!(text.contains("| blocked |"), "{text}");
+    assert!(text.contains("| not blocked |"), "{text}");
+    assert!(
+        !text.contains("ANCHOR: burst"),
+        "only the chosen scenarios: {text}"
+    );
+
+    let mut files: Vec<_> = fs::read_dir(&charts)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["blocked.svg", "memory.svg"]);
+    let svg = fs::read_to_string(charts.join("blocked.svg")).unwrap();
+    assert!(svg.starts_with("<svg"), "{svg}");
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert!(
+        svg.contains(">\nm2\n</text>") || svg.contains(">m2</text>"),
+        "{svg}"
+    );
+    assert!(svg.contains("theory"));
+}
