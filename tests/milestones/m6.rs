@@ -158,6 +158,41 @@ fn a_slow_request_gets_request_timeout() {
     );
 }
 
+#[test]
+fn a_client_sending_a_byte_a_second_gets_request_timeout_in_time() {
+    // Each byte arrives well within a 5 s read timeout: only a deadline for
+    // the whole request stops this client from holding its worker for hours.
+    let server = Server::start("m6");
+    let mut stream = server.connect();
+    let start = Instant::now();
+    let mut sent = 0;
+    for byte in b"GET / HTTP/1.1\r\nHost: trickle.example\r\n"
+        .iter()
+        .cycle()
+    {
+        if stream.write_all(&[*byte]).is_err() || start.elapsed() > Duration::from_secs(20) {
+            break; // the server hung up, or the test gives up
+        }
+        sent += 1;
+        std::thread::sleep(Duration::from_secs(1));
+        if server.stderr().contains("did not finish its request") {
+            break;
+        }
+    }
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let response = String::from_utf8_lossy(&response);
+    assert!(
+        response.starts_with("HTTP/1.1 408 REQUEST TIMEOUT\r\n"),
+        "after {sent} bytes: {response:?}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
 fn shuts_down_gracefully_on(signal: &str) {
     let mut server = Server::start("m6");
     let slow: Vec<_> = (0..3).map(|_| server.get_in_background("/sleep")).collect();

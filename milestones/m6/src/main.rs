@@ -10,7 +10,7 @@ use std::{
         atomic::{AtomicBool, Ordering},
     },
     thread,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 const OK: &str = "HTTP/1.1 200 OK";
@@ -25,7 +25,8 @@ const VERSION_NOT_SUPPORTED: &str = "HTTP/1.1 505 HTTP VERSION NOT SUPPORTED";
 
 /// The most a request line and its headers together may take.
 const MAX_HEAD: usize = 8 * 1024;
-/// How long a client may take to send its request, or to take our response.
+/// How long a client may take to send its whole request, or to take our
+/// response.
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 fn main() {
@@ -153,9 +154,19 @@ fn read_request(stream: &mut TcpStream) -> Result<String, Refusal> {
     let timed_out =
         |err: &io::Error| matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut);
 
+    // A deadline for the whole request, not a timeout per read: a client
+    // that sends one byte every few seconds must not hold a worker for hours.
+    let deadline = Instant::now() + TIMEOUT;
+
     // The headers end with a blank line, `\r\n` or, from netcat, `\n`.
     while !(head.windows(2).any(|w| w == b"\n\n") || head.windows(3).any(|w| w == b"\n\r\n")) {
-        match stream.read(&mut buffer) {
+        let time_left = deadline.saturating_duration_since(Instant::now());
+        // `set_read_timeout` refuses a zero duration: wait at least 1 ms.
+        let time_left = time_left.max(Duration::from_millis(1));
+        let read = stream
+            .set_read_timeout(Some(time_left))
+            .and_then(|()| stream.read(&mut buffer));
+        match read {
             Ok(0) if head.is_empty() => {
                 return Err(Refusal::Close("hung up without sending a byte".into()));
             }
