@@ -6,10 +6,7 @@ use crate::support::{self, Server, binary};
 use assert_cmd::Command;
 use m4::ThreadPool;
 use predicates::prelude::*;
-use std::{
-    io::Write,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 #[test]
 fn root_is_the_hello_page() {
@@ -20,14 +17,7 @@ fn root_is_the_hello_page() {
 #[test]
 fn sleep_is_the_hello_page_after_five_seconds() {
     let server = Server::start("m4");
-    let start = Instant::now();
-    let response = server.get("/sleep");
-    assert!(
-        start.elapsed() >= Duration::from_millis(4900),
-        "{:?}",
-        start.elapsed()
-    );
-    insta::assert_snapshot!("sleep", response.escaped());
+    insta::assert_snapshot!("sleep", server.get_sleep().escaped());
 }
 
 #[test]
@@ -97,17 +87,7 @@ fn each_empty_connection_kills_a_worker_until_the_server_dies() {
     server.wait_until("4 panics", |s| panics(s) >= 4);
     // No worker is left to receive, so `execute`'s `send(...).unwrap()`
     // panics on the next connection and takes the main thread down.
-    let mut status = None;
-    for _ in 0..10 {
-        if let Ok(mut stream) = std::net::TcpStream::connect(server.addr) {
-            let _ = stream.write_all(b"GET / HTTP/1.1\r\n\r\n");
-        }
-        status = server.wait_for_exit(Duration::from_secs(1));
-        if status.is_some() {
-            break;
-        }
-    }
-    let status = status.expect("m4 still runs with every worker dead");
+    let status = server.send_until_it_dies();
     assert!(!status.success(), "m4 exited with {status}");
     assert!(server.stderr().contains("SendError"), "{}", server.stderr());
 }

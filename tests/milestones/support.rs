@@ -123,6 +123,18 @@ impl Server {
         read_response(stream)
     }
 
+    /// Sends `GET /sleep` and checks that the answer took the book's 5 s.
+    pub fn get_sleep(&self) -> Response {
+        let start = Instant::now();
+        let response = self.get("/sleep");
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_millis(4900),
+            "/sleep took only {took:?}"
+        );
+        response
+    }
+
     /// Connects and sends `GET {path}` now; the answer is read on another
     /// thread. When this returns, the request is in the server's accept queue
     /// ahead of every connection made after it.
@@ -161,6 +173,22 @@ impl Server {
             }
             thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// For a pool whose workers are all dead: sends requests until one makes
+    /// `execute` fail and the process exit, and returns how it exited.
+    pub fn send_until_it_dies(&mut self) -> ExitStatus {
+        for _ in 0..10 {
+            // A request sent just before the last worker's receiver is
+            // dropped waits in the channel for ever: send, do not read.
+            if let Ok(mut stream) = TcpStream::connect(self.addr) {
+                let _ = stream.write_all(get_request("/").as_bytes());
+            }
+            if let Some(status) = self.wait_for_exit(Duration::from_secs(1)) {
+                return status;
+            }
+        }
+        panic!("{} still runs with every worker dead", self.milestone);
     }
 
     /// Waits until the server's stderr contains `text`, and returns all of it.
