@@ -235,6 +235,29 @@ fn sigterm_lets_requests_in_flight_finish_then_exits_0() {
 }
 
 #[test]
+fn a_second_ctrl_c_exits_at_once_with_130() {
+    let mut server = Server::start("m6");
+    let _slow = server.get_in_background("/sleep");
+    server.wait_for_stdout(" got a job; executing.", 1);
+
+    let start = Instant::now();
+    server.signal("INT");
+    server.wait_for_stdout("Shutting down.", 1);
+    server.signal("INT");
+    let status = server
+        .wait_for_exit(Duration::from_secs(15))
+        .expect("m6 exits");
+
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        start.elapsed()
+    );
+    server.wait_for_stderr("Signalled again: exiting without waiting for the workers.");
+}
+
+#[test]
 fn zero_workers_is_explained_in_one_line() {
     Command::new(binary("m6"))
         .args(["127.0.0.1:0", "0"])
