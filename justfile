@@ -48,6 +48,7 @@ book-diffs:
     UPDATE_BOOK_DIFFS=1 cargo test --quiet --test book diffs -- --nocapture
 
 # Compare the milestones' release builds: `just compare`, `just compare m2 m3 --scenario blocked`
+[no-exit-message]
 compare *args:
     cargo run --quiet --package compare -- {{args}}
 

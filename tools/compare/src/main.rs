@@ -318,7 +318,7 @@ fn choose(asked: &[String], present: &[String]) -> Result<(Vec<String>, Vec<Stri
                 }
             }
             return Err(format!(
-                "no milestone named '{name}'; choose among: {}",
+                "no milestone named '{name}'; choose one of: {}",
                 all.join(" ")
             ));
         }
@@ -455,7 +455,7 @@ mod tests {
         let present = names("m1 m2 m3");
         assert_eq!(
             choose(&names("m2 m7"), &present).unwrap_err(),
-            "no milestone named 'm7'; choose among: m1 m2 m3 m4 m5 m6"
+            "no milestone named 'm7'; choose one of: m1 m2 m3 m4 m5 m6"
         );
     }
 }

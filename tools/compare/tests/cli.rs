@@ -307,7 +307,7 @@ fn misuse(args: &[&str], expected: &str) {
 
 #[test]
 fn bad_arguments_get_one_line_and_exit_2() {
-    misuse(&["m9"], "no milestone named 'm9'; choose among: m1 m2 m3");
+    misuse(&["m9"], "no milestone named 'm9'; choose one of: m1 m2 m3");
     misuse(&["--scenario", "fast"], "invalid value 'fast'");
     misuse(
         &["--scenario", "fast"],
