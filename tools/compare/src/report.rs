@@ -45,7 +45,16 @@ fn headers(scenario: Scenario) -> Vec<&'static str> {
     headers.extend(match scenario {
         Scenario::Blocked => vec!["GET / waited", "theory", "verdict"],
         Scenario::Burst => vec!["all answered after", "theory", "ratio"],
-        Scenario::Throughput => vec!["requests", "errors", "requests/s", "p50", "p90", "p99"],
+        Scenario::Throughput => vec![
+            "requests",
+            "errors",
+            "requests/s",
+            "p50",
+            "p90",
+            "p99",
+            "server CPU/req",
+            "tool CPU/req",
+        ],
         Scenario::Memory => vec!["RSS at start", "peak RSS", "peak virtual", "peak threads"],
     });
     headers
@@ -57,6 +66,10 @@ fn millis(ms: f64) -> String {
     } else {
         format!("{ms:.0} ms")
     }
+}
+
+fn micros(us: Option<f64>) -> String {
+    us.map_or_else(|| "?".to_string(), |us| format!("{us:.0} µs"))
 }
 
 fn mib(kib: u64) -> String {
@@ -101,6 +114,8 @@ fn cells(row: &Row) -> Vec<String> {
                     p50_ms,
                     p90_ms,
                     p99_ms,
+                    server_cpu_us_per_request,
+                    tool_cpu_us_per_request,
                     ..
                 } => vec![
                     requests.to_string(),
@@ -109,6 +124,8 @@ fn cells(row: &Row) -> Vec<String> {
                     millis(p50_ms),
                     millis(p90_ms),
                     millis(p99_ms),
+                    micros(server_cpu_us_per_request),
+                    micros(tool_cpu_us_per_request),
                 ],
                 Metrics::Memory {
                     baseline_kib,

@@ -4,7 +4,7 @@
 //! is ever left open without a request on it, so no scenario kills m1 the
 //! way a load generator that abandons connections does.
 
-use crate::server::{Model, Server};
+use crate::server::{self, Model, Server};
 use hdrhistogram::Histogram;
 use indicatif::ProgressBar;
 use serde::Serialize;
@@ -54,6 +54,12 @@ pub enum Metrics {
         p90_ms: f64,
         p99_ms: f64,
         max_ms: f64,
+        /// CPU time (user + system) the server used per request, in µs;
+        /// `null` where `/proc` cannot tell.
+        server_cpu_us_per_request: Option<f64>,
+        /// The same for the tool: its clients, and the threads that read
+        /// what the server prints.
+        tool_cpu_us_per_request: Option<f64>,
     },
     Memory {
         /// Connections sent `GET /sleep` and held open together.
@@ -221,8 +227,9 @@ pub fn burst(
 }
 
 /// `GET /` from `concurrency` clients, a new connection per request, until
-/// `stop`: requests per second and latency percentiles. Stops early if the
-/// server dies.
+/// `stop`: requests per second, latency percentiles, and the CPU time the
+/// server and the tool each spent per request. Stops early if the server
+/// dies.
 pub fn throughput(server: &mut Server, concurrency: u64, stop: Stop, bar: &ProgressBar) -> Run {
     let addr = server.addr;
     let patience = Duration::from_secs(10);
@@ -241,6 +248,7 @@ pub fn throughput(server: &mut Server, concurrency: u64, stop: Stop, bar: &Progr
     };
     let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
     let mut elapsed = Duration::ZERO;
+    let cpu_before = (server.cpu_time(), server::own_cpu_time());
     thread::scope(|s| {
         let clients: Vec<_> = (0..concurrency)
             .map(|_| {
@@ -280,6 +288,12 @@ pub fn throughput(server: &mut Server, concurrency: u64, stop: Stop, bar: &Progr
             histogram.add(client.join().unwrap()).unwrap();
         }
     });
+    let cpu_after = (server.cpu_time(), server::own_cpu_time());
+    let done = done.into_inner();
+    let per_request = |before: Option<Duration>, after: Option<Duration>| {
+        let used = after?.checked_sub(before?)?;
+        (done > 0).then(|| (used.as_secs_f64() * 1e6 / done as f64).round())
+    };
     let answered = histogram.len();
     let quantile = |q: f64| {
         if answered == 0 {
@@ -294,7 +308,7 @@ pub fn throughput(server: &mut Server, concurrency: u64, stop: Stop, bar: &Progr
         metrics: Metrics::Throughput {
             concurrency,
             requests: answered,
-            errors: done.into_inner() - answered,
+            errors: done - answered,
             seconds: (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
             requests_per_second: (answered as f64 / elapsed.as_secs_f64()).round(),
             p50_ms: quantile(0.50),
@@ -305,6 +319,8 @@ pub fn throughput(server: &mut Server, concurrency: u64, stop: Stop, bar: &Progr
             } else {
                 histogram.max() as f64 / 1000.0
             },
+            server_cpu_us_per_request: per_request(cpu_before.0, cpu_after.0),
+            tool_cpu_us_per_request: per_request(cpu_before.1, cpu_after.1),
         },
     }
 }

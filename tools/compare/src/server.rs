@@ -1,5 +1,5 @@
 //! The milestones as processes: find them, build them in release, start one
-//! on `127.0.0.1:0`, read its port, watch its memory, stop it.
+//! on `127.0.0.1:0`, read its port, watch its memory and CPU time, stop it.
 
 use std::{
     fs,
@@ -298,6 +298,12 @@ impl Server {
         }
     }
 
+    /// The CPU time the server has used so far, user and system, all its
+    /// threads together (those that have ended too).
+    pub fn cpu_time(&self) -> Option<Duration> {
+        cpu_time(&format!("/proc/{}/stat", self.child.id()))
+    }
+
     pub fn status(&self) -> Option<Status> {
         let text = fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
         let field = |name: &str| -> Option<u64> {
@@ -318,6 +324,30 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The CPU time this process (the tool) has used so far, all its threads.
+pub fn own_cpu_time() -> Option<Duration> {
+    cpu_time("/proc/self/stat")
+}
+
+/// User plus system time from a `/proc/…/stat` file, which counts them in
+/// clock ticks (usually 100 a second).
+fn cpu_time(path: &str) -> Option<Duration> {
+    let ticks = stat_ticks(&fs::read_to_string(path).ok()?)?;
+    // SAFETY: sysconf only reads a configuration value.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (per_second > 0).then(|| Duration::from_secs_f64(ticks as f64 / per_second as f64))
+}
+
+/// utime + stime, fields 14 and 15 of `pid (comm) state ppid …`. The name
+/// may hold spaces and parentheses: count from the last `)`.
+fn stat_ticks(stat: &str) -> Option<u64> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some(user + system)
 }
 
 /// The panic message if the text holds one (`thread … panicked at FILE:` then
@@ -371,6 +401,14 @@ mod tests {
         assert_eq!(ms(Model::Pool(4).burst_theory(16, SLEEP)), 2000);
         assert_eq!(ms(Model::Pool(4).burst_theory(17, SLEEP)), 2500);
         assert_eq!(ms(Model::Pool(2).burst_theory(10, SLEEP)), 2500);
+    }
+
+    #[test]
+    fn cpu_ticks_are_user_plus_system_whatever_the_name() {
+        let stat = "4242 (m6 (x) y) S 1 4242 4242 0 -1 4194560 150 0 0 0 1234 567 0 0 20 0 6 0";
+        assert_eq!(stat_ticks(stat), Some(1234 + 567));
+        assert_eq!(stat_ticks("4242 (m6) S 1"), None);
+        assert!(own_cpu_time().is_some());
     }
 
     #[test]

@@ -184,7 +184,9 @@ fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
                 "p50_ms",
                 "p90_ms",
                 "p99_ms",
-                "max_ms"
+                "max_ms",
+                "server_cpu_us_per_request",
+                "tool_cpu_us_per_request"
             ])
         );
         // A fixed count is exactly that count: no request lost or added.
@@ -208,6 +210,36 @@ fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
     let memory = |m| row(&report, m, "memory")["metrics"].clone();
     assert_eq!(memory("m1")["peak_threads"], 1);
     assert!(memory("m3")["peak_threads"].as_u64().unwrap() > 1);
+}
+
+#[test]
+fn throughput_counts_the_cpu_time_of_the_server_and_of_the_tool() {
+    let report = report(&[
+        "m1",
+        "--scenario",
+        "throughput",
+        "--requests",
+        "3000",
+        "--concurrency",
+        "4",
+    ]);
+    let metrics = &row(&report, "m1", "throughput")["metrics"];
+    assert_eq!(metrics["requests"], 3000, "{metrics:#}");
+    // Each side spent some CPU on 3000 connections, and neither can have
+    // spent more than the machine's CPUs had in the time the run took (plus
+    // a clock tick, the unit in which Linux counts it).
+    let cpus = report["settings"]["cpus"].as_f64().unwrap();
+    let available_us = (metrics["seconds"].as_f64().unwrap() * cpus + 0.01) * 1e6;
+    for side in ["server_cpu_us_per_request", "tool_cpu_us_per_request"] {
+        let per_request = metrics[side]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{metrics:#}"));
+        assert!(per_request > 0.0, "{side} in {metrics:#}");
+        assert!(
+            per_request * 3000.0 <= available_us,
+            "{side}: more CPU than the machine has, in {metrics:#}"
+        );
+    }
 }
 
 /// The process ids of the running children of `parent` named `name`.
