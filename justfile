@@ -71,9 +71,18 @@ bench milestone *args="-n 20000 -c 16": (_check milestone)
     read -r line <&3
     cat <&3 > /dev/null &
     url=${line#Listening on }
+    # The server's CPU time so far (user + system, in seconds), from /proc.
+    cpu() { awk -v tick="$(getconf CLK_TCK)" '{ print ($14 + $15) / tick }' /proc/$pid/stat 2> /dev/null; }
+    before=$(cpu)
     echo "oha --disable-keepalive {{args}} $url/ ({{milestone}}, release build)"
     # These servers close the connection after each answer: a new one per request.
-    oha --disable-keepalive --no-tui {{args}} "$url/"
+    # oha's own CPU time, which bash's `time` reports: on stdout, after oha's.
+    TIMEFORMAT='CPU time: oha %U s user + %S s system'
+    { time oha --disable-keepalive --no-tui {{args}} "$url/" 2>&3; } 3>&2 2>&1
+    after=$(cpu)
+    if [ -n "$after" ]; then
+        echo "CPU time: {{milestone}} $(awk "BEGIN { printf \"%.2f\", $after - $before }") s (user + system)"
+    fi
     # A connection oha abandoned (`-z` does at its deadline) may still kill it.
     sleep 0.3
     kill -0 $pid 2> /dev/null || echo "note: {{milestone}} died during the run" >&2

@@ -104,6 +104,16 @@ fn bench_runs_oha_against_the_release_build() {
         .success()
         .stdout(
             predicate::str::contains("oha --disable-keepalive -n 200 -c 4 http://127.0.0.1:")
-                .and(predicate::str::contains("[200] 200 responses")),
+                .and(predicate::str::contains("[200] 200 responses"))
+                .and(
+                    predicate::str::is_match(
+                        r"\nCPU time: oha [0-9.]+ s user \+ [0-9.]+ s system\n",
+                    )
+                    .unwrap(),
+                )
+                .and(
+                    predicate::str::is_match(r"\nCPU time: m1 [0-9.]+ s \(user \+ system\)\n")
+                        .unwrap(),
+                ),
         );
 }
