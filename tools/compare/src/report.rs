@@ -1,4 +1,5 @@
-//! The results as text: one table per scenario, for the terminal or Markdown.
+//! The results as text: a table per scenario (two for throughput), for the
+//! terminal or Markdown.
 
 use crate::{Outcome, Report, Row, Scenario, Settings, scenarios::Metrics};
 use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
@@ -18,8 +19,38 @@ pub fn settings_line(s: &Settings) -> String {
     )
 }
 
-/// What a scenario measures, in one sentence.
-pub fn title(scenario: Scenario, s: &Settings) -> String {
+/// One table of a scenario's results. Throughput has two, its requests and
+/// latencies and then the CPU time each side spent, so that each fits a page.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Part {
+    Main,
+    Cpu,
+}
+
+fn parts(scenario: Scenario) -> &'static [Part] {
+    match scenario {
+        Scenario::Throughput => &[Part::Main, Part::Cpu],
+        _ => &[Part::Main],
+    }
+}
+
+/// The mdBook anchor of a table in the Markdown output.
+fn anchor(scenario: Scenario, part: Part) -> String {
+    match part {
+        Part::Main => scenario.name().to_string(),
+        Part::Cpu => format!("{}-cpu", scenario.name()),
+    }
+}
+
+/// What a table shows, in one sentence.
+fn title(scenario: Scenario, part: Part, s: &Settings) -> String {
+    if part == Part::Cpu {
+        return format!(
+            "{}: CPU time per request (user + system, from /proc/PID/stat), {} clients",
+            scenario.name(),
+            s.concurrency
+        );
+    }
     match scenario {
         Scenario::Blocked => format!(
             "blocked: {} × GET /sleep in flight, then GET /: how long does GET / wait?",
@@ -40,22 +71,16 @@ pub fn title(scenario: Scenario, s: &Settings) -> String {
     }
 }
 
-fn headers(scenario: Scenario) -> Vec<&'static str> {
+fn headers(scenario: Scenario, part: Part) -> Vec<&'static str> {
     let mut headers = vec!["milestone", "serves with"];
-    headers.extend(match scenario {
-        Scenario::Blocked => vec!["GET / waited", "theory", "verdict"],
-        Scenario::Burst => vec!["all answered after", "theory", "ratio"],
-        Scenario::Throughput => vec![
-            "requests",
-            "errors",
-            "requests/s",
-            "p50",
-            "p90",
-            "p99",
-            "server CPU/req",
-            "tool CPU/req",
-        ],
-        Scenario::Memory => vec!["RSS at start", "peak RSS", "peak virtual", "peak threads"],
+    headers.extend(match (scenario, part) {
+        (_, Part::Cpu) => vec!["requests/s", "server CPU/req", "tool CPU/req"],
+        (Scenario::Blocked, _) => vec!["GET / waited", "theory", "verdict"],
+        (Scenario::Burst, _) => vec!["all answered after", "theory", "ratio"],
+        (Scenario::Throughput, _) => vec!["requests", "errors", "requests/s", "p50", "p90", "p99"],
+        (Scenario::Memory, _) => {
+            vec!["RSS at start", "peak RSS", "peak virtual", "peak threads"]
+        }
     });
     headers
 }
@@ -77,7 +102,7 @@ fn mib(kib: u64) -> String {
 }
 
 /// The cells of one row, after the milestone and its model.
-fn cells(row: &Row) -> Vec<String> {
+fn cells(row: &Row, part: Part) -> Vec<String> {
     let outcome = match (row.outcome, &row.metrics) {
         (Outcome::Skipped, _) => format!("skipped: {}", row.note.as_deref().unwrap_or("not run")),
         (Outcome::Died, _) => format!(
@@ -117,16 +142,21 @@ fn cells(row: &Row) -> Vec<String> {
                     server_cpu_us_per_request,
                     tool_cpu_us_per_request,
                     ..
-                } => vec![
-                    requests.to_string(),
-                    errors.to_string(),
-                    format!("{requests_per_second:.0}"),
-                    millis(p50_ms),
-                    millis(p90_ms),
-                    millis(p99_ms),
-                    micros(server_cpu_us_per_request),
-                    micros(tool_cpu_us_per_request),
-                ],
+                } => match part {
+                    Part::Main => vec![
+                        requests.to_string(),
+                        errors.to_string(),
+                        format!("{requests_per_second:.0}"),
+                        millis(p50_ms),
+                        millis(p90_ms),
+                        millis(p99_ms),
+                    ],
+                    Part::Cpu => vec![
+                        format!("{requests_per_second:.0}"),
+                        micros(server_cpu_us_per_request),
+                        micros(tool_cpu_us_per_request),
+                    ],
+                },
                 Metrics::Memory {
                     baseline_kib,
                     peak_kib,
@@ -145,40 +175,47 @@ fn cells(row: &Row) -> Vec<String> {
     vec![outcome]
 }
 
-/// The rows of one scenario, cells padded to the headers.
-fn grid(scenario: Scenario, rows: &[Row]) -> Vec<Vec<String>> {
-    let width = headers(scenario).len();
+/// The rows of one table, cells padded to the headers.
+fn grid(scenario: Scenario, part: Part, rows: &[Row]) -> Vec<Vec<String>> {
+    let width = headers(scenario, part).len();
     rows.iter()
         .filter(|r| r.scenario == scenario)
         .map(|row| {
             let mut line = vec![row.milestone.clone(), row.model.clone()];
-            line.extend(cells(row));
+            line.extend(cells(row, part));
             line.resize(width, String::new());
             line
         })
         .collect()
 }
 
-/// A scenario's results as a terminal table under its title.
+/// A scenario's results as terminal tables, each under its title.
 pub fn table(scenario: Scenario, rows: &[Row], settings: &Settings) -> String {
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_header(headers(scenario));
-    for line in grid(scenario, rows) {
-        table.add_row(line);
-    }
-    for column in 2..headers(scenario).len() {
-        if let Some(c) = table.column_mut(column) {
-            c.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-    format!("{}\n{table}", title(scenario, settings))
+    let tables: Vec<String> = parts(scenario)
+        .iter()
+        .map(|&part| {
+            let mut table = Table::new();
+            table
+                .load_preset(UTF8_FULL_CONDENSED)
+                .set_header(headers(scenario, part));
+            for line in grid(scenario, part, rows) {
+                table.add_row(line);
+            }
+            for column in 2..headers(scenario, part).len() {
+                if let Some(c) = table.column_mut(column) {
+                    c.set_cell_alignment(CellAlignment::Right);
+                }
+            }
+            format!("{}\n{table}", title(scenario, part, settings))
+        })
+        .collect();
+    tables.join("\n\n")
 }
 
 /// Every scenario's results as Markdown: the settings, then a title and a
-/// table per scenario, each between mdBook anchors so that a chapter can
-/// include one at a time: `{{#include results.md:blocked}}`. mdBook drops
+/// table per scenario (two for throughput), each between mdBook anchors so
+/// that a chapter can include one at a time:
+/// `{{#include results.md:blocked}}`, `{{#include results.md:throughput-cpu}}`. mdBook drops
 /// the anchor lines from what it includes; they are `//` lines rather than
 /// HTML comments so that a line ends with its anchor's name, as the book's
 /// own include checks expect.
@@ -197,22 +234,98 @@ pub fn markdown(report: &Report) -> String {
     }
     out.push_str("// ANCHOR_END: settings\n");
     for &scenario in &report.scenarios {
-        let name = scenario.name();
-        out.push_str(&format!(
-            "\n// ANCHOR: {name}\n**{}**\n\n",
-            title(scenario, &report.settings)
-        ));
-        let headers = headers(scenario);
-        out.push_str(&format!("| {} |\n", headers.join(" | ")));
-        let align: Vec<&str> = (0..headers.len())
-            .map(|i| if i < 2 { "---" } else { "---:" })
-            .collect();
-        out.push_str(&format!("|{}|\n", align.join("|")));
-        for line in grid(scenario, &report.results) {
-            let line: Vec<String> = line.iter().map(|c| c.replace('|', "\\|")).collect();
-            out.push_str(&format!("| {} |\n", line.join(" | ")));
+        for &part in parts(scenario) {
+            let name = anchor(scenario, part);
+            out.push_str(&format!(
+                "\n// ANCHOR: {name}\n**{}**\n\n",
+                title(scenario, part, &report.settings)
+            ));
+            let headers = headers(scenario, part);
+            out.push_str(&format!("| {} |\n", headers.join(" | ")));
+            let align: Vec<&str> = (0..headers.len())
+                .map(|i| if i < 2 { "---" } else { "---:" })
+                .collect();
+            out.push_str(&format!("|{}|\n", align.join("|")));
+            for line in grid(scenario, part, &report.results) {
+                let line: Vec<String> = line.iter().map(|c| c.replace('|', "\\|")).collect();
+                out.push_str(&format!("| {} |\n", line.join(" | ")));
+            }
+            out.push_str(&format!("// ANCHOR_END: {name}\n"));
         }
-        out.push_str(&format!("// ANCHOR_END: {name}\n"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(server_cpu: Option<f64>) -> Report {
+        Report {
+            settings: Settings {
+                sleep_ms: 500,
+                workers: 4,
+                blockers: 4,
+                concurrency: 16,
+                duration_s: None,
+                requests: Some(1000),
+                connections: 100,
+                cpus: 2,
+            },
+            missing: Vec::new(),
+            scenarios: vec![Scenario::Throughput],
+            results: vec![Row {
+                milestone: "m1".to_string(),
+                model: "one thread, no /sleep".to_string(),
+                scenario: Scenario::Throughput,
+                outcome: Outcome::Ok,
+                died_after: None,
+                note: None,
+                metrics: Some(Metrics::Throughput {
+                    concurrency: 16,
+                    requests: 1000,
+                    errors: 0,
+                    seconds: 0.05,
+                    requests_per_second: 20000.0,
+                    p50_ms: 0.6,
+                    p90_ms: 0.8,
+                    p99_ms: 1.2,
+                    max_ms: 3.0,
+                    server_cpu_us_per_request: server_cpu,
+                    tool_cpu_us_per_request: Some(48.0),
+                }),
+            }],
+        }
+    }
+
+    /// The lines between an anchor and its end.
+    fn anchored<'a>(text: &'a str, name: &str) -> &'a str {
+        let start = format!("// ANCHOR: {name}\n");
+        let from = text.find(&start).unwrap_or_else(|| panic!("{text}")) + start.len();
+        let to = text.find(&format!("// ANCHOR_END: {name}\n")).unwrap();
+        &text[from..to]
+    }
+
+    #[test]
+    fn throughput_is_two_tables_each_under_its_anchor() {
+        let text = markdown(&report(Some(24.0)));
+        let main = anchored(&text, "throughput");
+        assert!(main.ends_with(
+            "| milestone | serves with | requests | errors | requests/s | p50 | p90 | p99 |\n\
+             |---|---|---:|---:|---:|---:|---:|---:|\n\
+             | m1 | one thread, no /sleep | 1000 | 0 | 20000 | 0.6 ms | 0.8 ms | 1.2 ms |\n"
+        ));
+        let cpu = anchored(&text, "throughput-cpu");
+        assert!(cpu.ends_with(
+            "| milestone | serves with | requests/s | server CPU/req | tool CPU/req |\n\
+             |---|---|---:|---:|---:|\n\
+             | m1 | one thread, no /sleep | 20000 | 24 µs | 48 µs |\n"
+        ));
+    }
+
+    #[test]
+    fn a_cpu_time_proc_could_not_give_is_a_question_mark() {
+        let text = markdown(&report(None));
+        assert!(anchored(&text, "throughput-cpu").contains("| 20000 | ? | 48 µs |"));
+    }
 }
