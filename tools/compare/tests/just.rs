@@ -1,7 +1,8 @@
 //! The recipes `just compare` and `just bench`, as the README shows them.
 //!
-//! These need `just`. Without it they print a note and pass, except on CI
-//! (`CI` set), where `.ci/run` installs it and a missing `just` fails.
+//! These need `just`, and `just bench` needs oha. Without them they print a
+//! note and pass, except on CI (`CI` set), where `.ci/run` installs both and
+//! a missing one fails.
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -96,6 +97,10 @@ fn bench_runs_oha_against_the_release_build() {
         .output()
         .is_err()
     {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "oha is not installed on CI, where .ci/run installs it"
+        );
         eprintln!("note: oha is not installed; `just bench` not run");
         return;
     }
