@@ -5,7 +5,7 @@ use std::{
     fs,
     io::{BufRead, BufReader, Read},
     net::SocketAddr,
-    os::unix::process::ExitStatusExt,
+    os::unix::process::{CommandExt, ExitStatusExt},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex, mpsc},
@@ -201,6 +201,7 @@ impl Server {
         if matches!(Model::of(milestone.number, workers), Model::Pool(_)) {
             command.arg(workers.to_string());
         }
+        die_with_this_thread(&mut command);
         let mut child = command
             .env("SLEEP_MS", sleep_ms.to_string())
             .stdin(Stdio::null())
@@ -323,6 +324,27 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Makes the child get SIGKILL when the thread that starts it ends, which
+/// for the milestones is the tool's main thread: a tool killed with SIGKILL
+/// (or dying any other way) leaves no server behind on a port.
+fn die_with_this_thread(command: &mut Command) {
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: the closure runs in the child between fork and exec, and calls
+    // only prctl, getppid and _exit, which are async-signal-safe.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died before prctl: then nobody will signal.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
     }
 }
 

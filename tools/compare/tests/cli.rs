@@ -318,6 +318,50 @@ fn a_milestone_that_dies_is_a_result_and_the_next_one_still_runs() {
     assert_eq!(m3["outcome"], "ok", "{m3:#}");
 }
 
+/// Whether process `pid` has ended: gone, or a zombie nobody reaped yet.
+fn has_ended(pid: u32) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+    }
+}
+
+#[test]
+fn a_killed_tool_leaves_no_milestone_running() {
+    let mut compare = Process::new(env!("CARGO_BIN_EXE_compare"))
+        .args(["m6", "--scenario", "throughput", "--duration", "60"])
+        .args(["--concurrency", "1", "--json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let m6 = loop {
+        if let Some(&pid) = children_named(compare.id(), "m6").first() {
+            break pid;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "compare never started m6"
+        );
+        thread::sleep(Duration::from_millis(20));
+    };
+    // SIGKILL: the tool gets no chance to stop its server itself. (m6, as
+    // m1 would die anyway of the connections the dead tool abandons.)
+    compare.kill().unwrap();
+    compare.wait().unwrap();
+    let killed = Instant::now();
+    while !has_ended(m6) {
+        assert!(
+            killed.elapsed() < Duration::from_secs(10),
+            "m6 (pid {m6}) still runs after compare was killed"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// `compare ARGS` must fail with exit 2 and exactly one line on stderr that
 /// contains `expected`.
 fn misuse(args: &[&str], expected: &str) {
