@@ -265,6 +265,22 @@ fn children_named(parent: u32, name: &str) -> Vec<u32> {
     found
 }
 
+/// The process id of the child named `name` that `parent` starts, once it
+/// has started (the tool builds the milestones first).
+fn started_child(parent: u32, name: &str) -> u32 {
+    let start = Instant::now();
+    loop {
+        if let Some(&pid) = children_named(parent, name).first() {
+            return pid;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "compare never started {name}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn a_milestone_that_dies_is_a_result_and_the_next_one_still_runs() {
     let compare = Process::new(env!("CARGO_BIN_EXE_compare"))
@@ -285,17 +301,7 @@ fn a_milestone_that_dies_is_a_result_and_the_next_one_still_runs() {
         .unwrap();
     // Wait for the tool to build and start m1, let it serve a while, then
     // kill it the hard way, as a panic would end it.
-    let start = Instant::now();
-    let m1 = loop {
-        if let Some(&pid) = children_named(compare.id(), "m1").first() {
-            break pid;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "compare never started m1"
-        );
-        thread::sleep(Duration::from_millis(20));
-    };
+    let m1 = started_child(compare.id(), "m1");
     thread::sleep(Duration::from_millis(500));
     let killed = Process::new("kill")
         .args(["-KILL", &m1.to_string()])
@@ -337,17 +343,7 @@ fn a_killed_tool_leaves_no_milestone_running() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    let m6 = loop {
-        if let Some(&pid) = children_named(compare.id(), "m6").first() {
-            break pid;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "compare never started m6"
-        );
-        thread::sleep(Duration::from_millis(20));
-    };
+    let m6 = started_child(compare.id(), "m6");
     // SIGKILL: the tool gets no chance to stop its server itself. (m6, as
     // m1 would die anyway of the connections the dead tool abandons.)
     compare.kill().unwrap();
