@@ -214,11 +214,11 @@ pub fn table(scenario: Scenario, rows: &[Row], settings: &Settings) -> String {
 
 /// Every scenario's results as Markdown: the settings, then a title and a
 /// table per scenario (two for throughput), each between mdBook anchors so
-/// that a chapter can include one at a time:
-/// `{{#include results.md:blocked}}`, `{{#include results.md:throughput-cpu}}`. mdBook drops
-/// the anchor lines from what it includes; they are `//` lines rather than
-/// HTML comments so that a line ends with its anchor's name, as the book's
-/// own include checks expect.
+/// that a chapter can include one at a time: `{{#include results.md:blocked}}`,
+/// `{{#include results.md:throughput-cpu}}`. mdBook drops the anchor lines
+/// from what it includes; they are `//` lines rather than HTML comments so
+/// that a line ends with its anchor's name, as the book's own include checks
+/// expect.
 pub fn markdown(report: &Report) -> String {
     let command: Vec<String> = std::env::args().skip(1).collect();
     let mut out = format!(
