@@ -1,0 +1,22 @@
+//! What the course's tests and tools share, so that each fact lives in one
+//! place:
+//!
+//! - [`milestones`]: the list of milestones, in order, with what each one
+//!   does. Adding a milestone means adding a line there (and its folder).
+//! - [`process`]: starting a server as a child process in its own process
+//!   group, reading its `Listening on` line, capturing what it prints within
+//!   a bound, and killing the whole group when done.
+
+pub mod milestones;
+pub mod process;
+
+pub use milestones::{Kind, MILESTONES, Milestone};
+pub use process::{Process, StartError};
+
+use std::path::{Path, PathBuf};
+
+/// The repository root: this package sits in `tools/harness`.
+pub fn repo_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
+}

@@ -1,0 +1,478 @@
+//! A server as a child process: started in its own process group, its output
+//! captured on threads (so it never blocks on a full pipe) and capped (so a
+//! program that prints megabytes costs us a fixed amount of memory), its
+//! `Listening on` line read with a deadline, and the whole group killed when
+//! the [`Process`] is dropped, or when the thread that started it ends.
+
+use std::{
+    fmt,
+    io::{self, Read},
+    net::SocketAddr,
+    os::unix::process::{CommandExt, ExitStatusExt},
+    process::{Child, Command, ExitStatus, Stdio},
+    sync::{Arc, Condvar, Mutex},
+    thread,
+    time::{Duration, Instant},
+};
+
+/// How much of each of stdout and stderr is kept; the rest is read and
+/// counted, not stored.
+pub const OUTPUT_LIMIT: usize = 1024 * 1024;
+
+/// The longest first line we wait for: a program that prints more than this
+/// without a newline is not printing `Listening on http://IP:PORT`.
+const FIRST_LINE_LIMIT: usize = 4096;
+
+/// What a program printed on one stream, up to [`OUTPUT_LIMIT`].
+#[derive(Default)]
+struct Output {
+    text: Vec<u8>,
+    /// Bytes read past the limit and dropped.
+    dropped: u64,
+    /// The stream is closed: the program exited or closed it.
+    closed: bool,
+}
+
+struct Stream {
+    output: Mutex<Output>,
+    changed: Condvar,
+}
+
+impl Stream {
+    fn new() -> Arc<Stream> {
+        Arc::new(Stream {
+            output: Mutex::new(Output::default()),
+            changed: Condvar::new(),
+        })
+    }
+
+    /// Reads `pipe` to its end on a thread of its own.
+    fn read_from(self: &Arc<Self>, mut pipe: impl Read + Send + 'static) {
+        let stream = Arc::clone(self);
+        thread::spawn(move || {
+            let mut buf = [0; 8192];
+            loop {
+                let n = match pipe.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                let mut output = stream.output.lock().unwrap();
+                let room = OUTPUT_LIMIT.saturating_sub(output.text.len()).min(n);
+                output.text.extend_from_slice(&buf[..room]);
+                output.dropped += (n - room) as u64;
+                stream.changed.notify_all();
+            }
+            stream.output.lock().unwrap().closed = true;
+            stream.changed.notify_all();
+        });
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap().text).into_owned()
+    }
+}
+
+/// Why a server did not announce an address to talk to.
+#[derive(Debug)]
+pub enum StartError {
+    /// It exited first; its status and the last thing it said on stderr.
+    Exited {
+        status: String,
+        last_words: Option<String>,
+    },
+    /// Its first line is not `Listening on http://IP:PORT`.
+    NotListening { first_line: String },
+    /// It printed no complete first line in time.
+    Silent { waited: Duration },
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            StartError::Exited {
+                status,
+                last_words: Some(words),
+            } => write!(f, "it exited ({status}) before listening: {words}"),
+            StartError::Exited { status, .. } => {
+                write!(f, "it exited ({status}) before listening")
+            }
+            StartError::NotListening { first_line } => write!(
+                f,
+                "its first line is {first_line:?}, not `Listening on http://IP:PORT`"
+            ),
+            StartError::Silent { waited } => write!(
+                f,
+                "it printed no `Listening on` line within {} s",
+                waited.as_secs()
+            ),
+        }
+    }
+}
+
+/// A program running as a child process in its own process group.
+pub struct Process {
+    child: Child,
+    stdout: Arc<Stream>,
+    stderr: Arc<Stream>,
+    killed: bool,
+}
+
+impl Process {
+    /// Starts `command` with no standard input, its output captured, in a
+    /// process group of its own, set to receive SIGKILL when the thread that
+    /// calls this ends (so a test or a tool that dies leaves nothing behind).
+    pub fn spawn(mut command: Command) -> io::Result<Process> {
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        die_with_this_thread(&mut command);
+        let mut child = command.spawn()?;
+        let stdout = Stream::new();
+        stdout.read_from(child.stdout.take().unwrap());
+        let stderr = Stream::new();
+        stderr.read_from(child.stderr.take().unwrap());
+        Ok(Process {
+            child,
+            stdout,
+            stderr,
+            killed: false,
+        })
+    }
+
+    /// Waits up to `patience` for the first line, which must be
+    /// `Listening on http://IP:PORT`, and returns that address.
+    pub fn listening_line(&mut self, patience: Duration) -> Result<SocketAddr, StartError> {
+        let start = Instant::now();
+        let mut output = self.stdout.output.lock().unwrap();
+        loop {
+            let newline = output.text.iter().position(|&b| b == b'\n');
+            if let Some(end) = newline {
+                let line = String::from_utf8_lossy(&output.text[..end]);
+                let line = line.trim_end();
+                return line
+                    .strip_prefix("Listening on http://")
+                    .and_then(|a| a.parse().ok())
+                    .ok_or_else(|| StartError::NotListening {
+                        first_line: line.to_string(),
+                    });
+            }
+            if output.text.len() >= FIRST_LINE_LIMIT {
+                let line = String::from_utf8_lossy(&output.text[..80]).into_owned();
+                return Err(StartError::NotListening {
+                    first_line: format!("{line}…"),
+                });
+            }
+            if output.closed {
+                drop(output);
+                return Err(self.exit_error(patience));
+            }
+            let waited = start.elapsed();
+            if waited >= patience {
+                return Err(StartError::Silent { waited: patience });
+            }
+            output = self
+                .stdout
+                .changed
+                .wait_timeout(output, patience - waited)
+                .unwrap()
+                .0;
+        }
+    }
+
+    /// The error for a program whose stdout closed before its first line.
+    fn exit_error(&mut self, patience: Duration) -> StartError {
+        match self.wait_for_exit(patience) {
+            Some(status) => StartError::Exited {
+                status: describe(status),
+                last_words: self.last_words(),
+            },
+            None => StartError::NotListening {
+                first_line: String::new(),
+            },
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether it has exited, and how.
+    pub fn try_wait(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Waits for the process to exit by itself; `None` if it still runs
+    /// after `timeout`.
+    pub fn wait_for_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.try_wait() {
+                return Some(status);
+            }
+            if start.elapsed() >= timeout {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Sends `signal` (such as `libc::SIGINT`) to the process itself.
+    pub fn signal(&self, signal: i32) -> io::Result<()> {
+        // SAFETY: kill only sends a signal to our own child.
+        match unsafe { libc::kill(self.child.id() as libc::pid_t, signal) } {
+            0 => Ok(()),
+            _ => Err(io::Error::last_os_error()),
+        }
+    }
+
+    /// Kills the whole process group with SIGKILL and reaps the process.
+    pub fn kill(&mut self) {
+        if !self.killed {
+            // SAFETY: a negative pid names our child's own process group.
+            unsafe { libc::kill(-(self.child.id() as libc::pid_t), libc::SIGKILL) };
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            self.killed = true;
+        }
+    }
+
+    /// Everything it printed on stdout so far (up to [`OUTPUT_LIMIT`]).
+    pub fn stdout(&self) -> String {
+        self.stdout.text()
+    }
+
+    /// Everything it printed on stderr so far (up to [`OUTPUT_LIMIT`]).
+    pub fn stderr(&self) -> String {
+        self.stderr.text()
+    }
+
+    /// How many bytes of stdout and of stderr went past the limit.
+    pub fn dropped_bytes(&self) -> (u64, u64) {
+        (
+            self.stdout.output.lock().unwrap().dropped,
+            self.stderr.output.lock().unwrap().dropped,
+        )
+    }
+
+    /// What it said last on stderr: its panic message if it panicked, or else
+    /// its last non-empty line.
+    pub fn last_words(&self) -> Option<String> {
+        // The reader thread may still be copying the last bytes.
+        let start = Instant::now();
+        while !self.stderr.output.lock().unwrap().closed
+            && start.elapsed() < Duration::from_millis(200)
+        {
+            thread::sleep(Duration::from_millis(5));
+        }
+        last_words(&self.stderr())
+    }
+
+    /// The TCP addresses the process listens on, from `/proc`: for a program
+    /// that does not print where it listens.
+    pub fn listening_addrs(&self) -> Vec<SocketAddr> {
+        listening_addrs(self.child.id())
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// An exit status as a student reads it: `exit code 101`, `killed by signal 9`.
+pub fn describe(status: ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit code {code}"),
+        (None, Some(signal)) => format!("killed by signal {signal}"),
+        _ => status.to_string(),
+    }
+}
+
+/// The panic message if the text holds one (`thread … panicked at FILE:`
+/// then the message on the next line), or else its last non-empty line.
+pub fn last_words(text: &str) -> Option<String> {
+    let mut lines = text.lines().map(str::trim);
+    if lines.any(|l| l.contains("panicked at")) {
+        if let Some(message) = lines.next() {
+            return Some(format!("panicked: {message}"));
+        }
+    }
+    text.lines()
+        .map(str::trim)
+        .rev()
+        .find(|l| !l.is_empty())
+        .map(str::to_string)
+}
+
+/// Makes the child get SIGKILL when the thread that starts it ends.
+fn die_with_this_thread(command: &mut Command) {
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: the closure runs in the child between fork and exec, and calls
+    // only prctl, getppid and _exit, which are async-signal-safe.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // The parent may have died before prctl: then nobody will signal.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The addresses of the TCP sockets in LISTEN state that process `pid`
+/// holds: the inodes of its socket descriptors, looked up in the tables of
+/// its own network namespace.
+pub fn listening_addrs(pid: u32) -> Vec<SocketAddr> {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return Vec::new();
+    };
+    let inodes: Vec<String> = fds
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter_map(|target| {
+            let target = target.to_string_lossy();
+            Some(
+                target
+                    .strip_prefix("socket:[")?
+                    .strip_suffix(']')?
+                    .to_string(),
+            )
+        })
+        .collect();
+    let mut addrs = Vec::new();
+    for table in ["tcp", "tcp6"] {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+            if fields.len() > 9 && fields[3] == "0A" && inodes.iter().any(|i| i == fields[9]) {
+                if let Some(addr) = parse_proc_addr(fields[1]) {
+                    addrs.push(addr);
+                }
+            }
+        }
+    }
+    addrs
+}
+
+/// `0100007F:1EC6` → 127.0.0.1:7878. The address is the kernel's memory in
+/// hexadecimal: four 32-bit words in host byte order; the port is plain.
+fn parse_proc_addr(text: &str) -> Option<SocketAddr> {
+    let (ip, port) = text.split_once(':')?;
+    let port = u16::from_str_radix(port, 16).ok()?;
+    let words: Vec<u32> = (0..ip.len() / 8)
+        .map(|i| u32::from_str_radix(&ip[i * 8..i * 8 + 8], 16).ok())
+        .collect::<Option<_>>()?;
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_ne_bytes()).collect();
+    let ip: std::net::IpAddr = match bytes.len() {
+        4 => <[u8; 4]>::try_from(bytes).ok()?.into(),
+        16 => <[u8; 16]>::try_from(bytes).ok()?.into(),
+        _ => return None,
+    };
+    Some(SocketAddr::new(ip, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Process {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        Process::spawn(command).unwrap()
+    }
+
+    #[test]
+    fn the_listening_line_gives_the_address() {
+        let mut p = sh("echo 'Listening on http://127.0.0.1:4242'; sleep 30");
+        let addr = p.listening_line(Duration::from_secs(10)).unwrap();
+        assert_eq!(addr, "127.0.0.1:4242".parse().unwrap());
+    }
+
+    #[test]
+    fn a_program_that_exits_first_is_reported_with_its_last_words() {
+        let mut p = sh("echo 'error: cannot listen' >&2; exit 3");
+        let err = p.listening_line(Duration::from_secs(10)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "it exited (exit code 3) before listening: error: cannot listen"
+        );
+    }
+
+    #[test]
+    fn another_first_line_or_silence_is_reported() {
+        let mut p = sh("echo hello; sleep 30");
+        let err = p.listening_line(Duration::from_secs(10)).unwrap_err();
+        assert!(err.to_string().contains("\"hello\""), "{err}");
+
+        let mut p = sh("sleep 30");
+        let start = Instant::now();
+        let err = p.listening_line(Duration::from_millis(300)).unwrap_err();
+        assert!(matches!(err, StartError::Silent { .. }), "{err}");
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn output_is_capped_and_the_rest_counted() {
+        // 3 MiB on stdout: the reader keeps 1 MiB and counts the rest.
+        let mut p = sh("head -c 3145728 /dev/zero | tr '\\0' x");
+        p.wait_for_exit(Duration::from_secs(20)).expect("it exits");
+        let start = Instant::now();
+        while p.dropped_bytes().0 < 2 * 1024 * 1024 && start.elapsed() < Duration::from_secs(10) {
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(p.stdout().len(), OUTPUT_LIMIT);
+        assert_eq!(p.dropped_bytes().0, 2 * 1024 * 1024);
+    }
+
+    #[test]
+    fn dropping_it_kills_the_whole_group() {
+        let p = sh("sleep 60 & echo $!; wait");
+        let start = Instant::now();
+        while !p.stdout().ends_with('\n') && start.elapsed() < Duration::from_secs(10) {
+            thread::sleep(Duration::from_millis(10));
+        }
+        let grandchild: i32 = p.stdout().trim().parse().unwrap();
+        drop(p);
+        // SAFETY: signal 0 only asks whether the process exists.
+        let start = Instant::now();
+        while unsafe { libc::kill(grandchild, 0) } == 0 && start.elapsed() < Duration::from_secs(5)
+        {
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert_ne!(unsafe { libc::kill(grandchild, 0) }, 0, "sleep still runs");
+    }
+
+    #[test]
+    fn a_listening_socket_is_found_in_proc() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        assert!(listening_addrs(std::process::id()).contains(&addr));
+    }
+
+    #[test]
+    fn proc_addresses_are_read_in_host_byte_order() {
+        assert_eq!(
+            parse_proc_addr("0100007F:1EC6"),
+            Some("127.0.0.1:7878".parse().unwrap())
+        );
+        assert_eq!(
+            parse_proc_addr("00000000000000000000000001000000:0050"),
+            Some("[::1]:80".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn last_words_prefer_the_panic_message() {
+        let stderr = "thread 'main' panicked at src/main.rs:3:5:\nboom\nnote: run with …\n";
+        assert_eq!(last_words(stderr).unwrap(), "panicked: boom");
+        assert_eq!(last_words("a\nb\n\n").unwrap(), "b");
+        assert_eq!(last_words(""), None);
+    }
+}
