@@ -5,7 +5,8 @@
 //!   does. Adding a milestone means adding a line there (and its folder).
 //! - [`process`]: starting a server as a child process in its own process
 //!   group, reading its `Listening on` line, capturing what it prints within
-//!   a bound, and killing the whole group when done.
+//!   a bound (echoing its stderr too, if asked), and killing the whole group
+//!   when done.
 
 pub mod milestones;
 pub mod process;

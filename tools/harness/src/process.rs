@@ -6,7 +6,7 @@
 
 use std::{
     fmt,
-    io::{self, Read},
+    io::{self, Read, Write},
     net::SocketAddr,
     os::unix::process::{CommandExt, ExitStatusExt},
     process::{Child, Command, ExitStatus, Stdio},
@@ -31,6 +31,9 @@ struct Output {
     dropped: u64,
     /// The stream is closed: the program exited or closed it.
     closed: bool,
+    /// Where every byte read is also written, as it arrives, once
+    /// [`Process::echo_stderr`] asks for it.
+    echo: Option<Box<dyn Write + Send>>,
 }
 
 struct Stream {
@@ -57,6 +60,16 @@ impl Stream {
                     Ok(n) => n,
                 };
                 let mut output = stream.output.lock().unwrap();
+                if let Some(echo) = &mut output.echo {
+                    // Whoever reads the echo is gone: stop echoing.
+                    if echo
+                        .write_all(&buf[..n])
+                        .and_then(|_| echo.flush())
+                        .is_err()
+                    {
+                        output.echo = None;
+                    }
+                }
                 let room = OUTPUT_LIMIT.saturating_sub(output.text.len()).min(n);
                 output.text.extend_from_slice(&buf[..room]);
                 output.dropped += (n - room) as u64;
@@ -248,6 +261,18 @@ impl Process {
         self.stderr.text()
     }
 
+    /// Writes what the program printed on stderr so far (what was kept of
+    /// it) to `to`, such as `std::io::stderr()`, and from now on everything
+    /// it prints there as it arrives, past [`OUTPUT_LIMIT`] too: for a tool
+    /// that shows a server's panics live while it still reads them with
+    /// [`Process::stderr`] and [`Process::last_words`].
+    pub fn echo_stderr(&self, mut to: impl Write + Send + 'static) {
+        let mut output = self.stderr.output.lock().unwrap();
+        if to.write_all(&output.text).and_then(|_| to.flush()).is_ok() {
+            output.echo = Some(Box::new(to));
+        }
+    }
+
     /// How many bytes of stdout and of stderr went past the limit.
     pub fn dropped_bytes(&self) -> (u64, u64) {
         (
@@ -429,6 +454,42 @@ mod tests {
         }
         assert_eq!(p.stdout().len(), OUTPUT_LIMIT);
         assert_eq!(p.dropped_bytes().0, 2 * 1024 * 1024);
+    }
+
+    /// A writer whose bytes the test can read.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn stderr_is_echoed_from_the_start_and_still_kept() {
+        // Whether "after" comes before or after the call, the echo has all.
+        let mut p = sh("echo before >&2; sleep 0.5; echo after >&2");
+        let start = Instant::now();
+        while !p.stderr().contains("before") && start.elapsed() < Duration::from_secs(10) {
+            thread::sleep(Duration::from_millis(10));
+        }
+        let echo = Shared::default();
+        p.echo_stderr(echo.clone());
+        p.wait_for_exit(Duration::from_secs(10)).expect("it exits");
+        let start = Instant::now();
+        while !p.stderr().contains("after") && start.elapsed() < Duration::from_secs(10) {
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(
+            String::from_utf8_lossy(&echo.0.lock().unwrap()),
+            "before\nafter\n"
+        );
+        assert_eq!(p.stderr(), "before\nafter\n");
     }
 
     #[test]
