@@ -1,0 +1,1042 @@
+//! The checks, defined once: what each sends, what it expects, which
+//! milestones it belongs to, and the concept to revisit when it fails.
+//! `just check` runs them, and so do the milestones' own tests.
+
+use crate::{
+    http::{self, Background, Exchange, Response},
+    subject::{Launch, Server, Subject},
+};
+use serde::Serialize;
+use std::{
+    fs,
+    path::Path,
+    thread,
+    time::{Duration, Instant},
+};
+
+/// How long a request that should be answered at once may take.
+const QUICK: Duration = Duration::from_secs(5);
+/// How long `/sleep` may take when the checker does not know its delay
+/// (the book's is 5 s, the module's handout says 10 s).
+const SLEEP_LIMIT: Duration = Duration::from_secs(30);
+/// The shortest delay that counts as a sleep when it is not known.
+const SHORTEST_SLEEP: Duration = Duration::from_millis(500);
+/// pool-size: how many `/sleep` it sends at once when the pool's size is
+/// not known. More than the module's pool of 4, so that a pool shows.
+const BURST: usize = 9;
+/// empty-connections: how many connections that send nothing. More than
+/// the module's pool of 4, so that a pool that loses a worker to each dies.
+const EMPTY_CONNECTIONS: usize = 8;
+
+/// One check.
+pub struct Check {
+    /// What the user types to select it: `just check m4 pool-size`.
+    pub name: &'static str,
+    /// The first milestone whose checks include it.
+    pub from: &'static str,
+    /// The last one, when a later milestone's lesson undoes it.
+    pub until: Option<&'static str>,
+    /// What it checks, in a line.
+    pub what: &'static str,
+    /// The concept to revisit when it fails, and where the book teaches it.
+    pub hint: &'static str,
+    /// A check whose result this one builds on: when that one fails, this
+    /// one is not run.
+    pub needs: Option<&'static str>,
+    run: fn(&mut Context) -> Outcome,
+}
+
+impl Check {
+    /// Whether milestone `number` includes this check.
+    pub fn belongs_to(&self, number: u32) -> bool {
+        let from = harness::milestones::number(self.from).unwrap_or(u32::MAX);
+        let until = self.until.and_then(harness::milestones::number);
+        number >= from && until.is_none_or(|until| number <= until)
+    }
+}
+
+/// Every check, in the order they run.
+pub const CHECKS: &[Check] = &[
+    Check {
+        name: "root",
+        from: "m1",
+        until: None,
+        what: "GET / answers 200 OK with hello.html and a correct Content-Length",
+        hint: "returning HTML: a status line, headers, a blank line, then the body, \
+               with a Content-Length that counts its bytes (book listing 21-5)",
+        needs: None,
+        run: root,
+    },
+    Check {
+        name: "not-found",
+        from: "m1",
+        until: None,
+        what: "any other request answers 404 NOT FOUND with 404.html",
+        hint: "validating the request and selectively responding: only `GET / HTTP/1.1` \
+               gets hello.html, anything else 404.html (book listings 21-6 and 21-7)",
+        needs: None,
+        run: not_found,
+    },
+    Check {
+        name: "sleep",
+        from: "m2",
+        until: None,
+        what: "GET /sleep answers 200 OK with hello.html after a delay",
+        hint: "simulating a slow request: a `GET /sleep HTTP/1.1` arm that calls \
+               `thread::sleep`, then serves hello.html (book listing 21-10)",
+        needs: None,
+        run: sleep,
+    },
+    Check {
+        name: "blocks",
+        from: "m2",
+        until: Some("m2"),
+        what: "with one thread, GET / waits behind a /sleep in flight",
+        hint: "one thread serves one connection at a time, so a slow request holds up \
+               every request behind it (book section 21.2, 'Simulating a Slow Request')",
+        needs: Some("sleep"),
+        run: blocks,
+    },
+    Check {
+        name: "parallel",
+        from: "m3",
+        until: None,
+        what: "GET / does not wait behind a /sleep in flight",
+        hint: "serving connections in parallel: a thread for each (`thread::spawn`, \
+               book listing 21-11) or a pool of them (listings 21-12 to 21-20)",
+        needs: Some("sleep"),
+        run: parallel,
+    },
+    Check {
+        name: "pool-size",
+        from: "m4",
+        until: None,
+        what: "a pool bounds how many requests run at once",
+        hint: "a ThreadPool: a fixed number of workers take jobs from one channel, so at \
+               most that many requests run at once (book listings 21-12 to 21-20)",
+        needs: Some("sleep"),
+        run: pool_size,
+    },
+    Check {
+        name: "build-result",
+        from: "m5",
+        until: None,
+        what: "ThreadPool::build returns a Result instead of panicking",
+        hint: "a constructor that can fail returns `Result<ThreadPool, PoolCreationError>` \
+               and is called `build`, not `new` (the book's suggestion in section 21.2; \
+               our m5)",
+        needs: None,
+        run: build_result,
+    },
+    Check {
+        name: "shutdown",
+        from: "m6",
+        until: None,
+        what: "Ctrl-C lets the request in flight finish, then the server exits with 0",
+        hint: "graceful shutdown: handle Ctrl-C, stop accepting, and let `Drop for \
+               ThreadPool` join every worker (book section 21.3; our m6)",
+        needs: Some("sleep"),
+        run: shutdown,
+    },
+    Check {
+        name: "empty-connections",
+        from: "m6",
+        until: None,
+        what: "connections that send nothing cost no worker and no crash",
+        hint: "robust error handling: a client that hangs up without a byte ends its own \
+               handling, it does not panic a worker (`match` or `let … else` instead of \
+               `unwrap`; our m6)",
+        needs: None,
+        run: empty_connections,
+    },
+    Check {
+        name: "bad-request",
+        from: "m6",
+        until: None,
+        what: "a malformed request gets 400 BAD REQUEST and the server keeps serving",
+        hint: "never trust the client: parse the request line into method, path and \
+               version, and answer one that does not parse with 400 (our m6)",
+        needs: None,
+        run: bad_request,
+    },
+    Check {
+        name: "http-1-0",
+        from: "m6",
+        until: None,
+        what: "GET / HTTP/1.0 (ab, older clients) is served like GET / HTTP/1.1",
+        hint: "parsing the request line instead of matching it whole: HTTP/1.0 asks for \
+               the same page (our m6)",
+        needs: None,
+        run: http_1_0,
+    },
+];
+
+/// Whether a check passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// Not run: what it needs failed, or it cannot run against this subject.
+    Skip,
+}
+
+/// What one check found. On a failure: the bytes, what was expected, the
+/// hint and a command that replays it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub check: &'static str,
+    pub status: Status,
+    /// One line: what happened.
+    pub summary: String,
+    /// Timing checks: what was measured…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured: Option<String>,
+    /// …and what the theory says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theory: Option<String>,
+    /// The bytes sent, quoted with `\r\n` visible.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent: Option<String>,
+    /// The bytes received, quoted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub received: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// A command that does the same by hand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<String>,
+}
+
+impl Outcome {
+    fn new(status: Status, summary: impl Into<String>) -> Outcome {
+        Outcome {
+            check: "",
+            status,
+            summary: summary.into(),
+            measured: None,
+            theory: None,
+            sent: None,
+            received: None,
+            expected: None,
+            hint: None,
+            replay: None,
+        }
+    }
+
+    fn pass(summary: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Pass, summary)
+    }
+
+    fn fail(summary: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Fail, summary)
+    }
+
+    fn skip(summary: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Skip, summary)
+    }
+
+    fn timing(mut self, measured: impl Into<String>, theory: impl Into<String>) -> Outcome {
+        self.measured = Some(measured.into());
+        self.theory = Some(theory.into());
+        self
+    }
+
+    fn bytes(mut self, exchange: &Exchange) -> Outcome {
+        self.sent = Some(http::quote(&exchange.sent, 300));
+        self.received = Some(http::quote(&exchange.received, 300));
+        self
+    }
+
+    fn expected(mut self, expected: impl Into<String>) -> Outcome {
+        self.expected = Some(expected.into());
+        self
+    }
+
+    fn replay(mut self, replay: impl Into<String>) -> Outcome {
+        self.replay = Some(replay.into());
+        self
+    }
+}
+
+/// What the checks of one run share.
+struct Context<'a> {
+    subject: &'a Subject,
+    /// How long `/sleep` takes: known for our milestones, measured by the
+    /// `sleep` check otherwise.
+    sleep: Option<Duration>,
+    /// Where the last server started listened: the replays' address for a
+    /// student's crate.
+    last_addr: Option<std::net::SocketAddr>,
+}
+
+impl Context<'_> {
+    fn start(&mut self) -> Result<Server, String> {
+        let server = self.subject.start()?;
+        self.last_addr = Some(server.addr);
+        Ok(server)
+    }
+
+    fn sleep(&self) -> Duration {
+        self.sleep.unwrap_or(Duration::from_secs(5))
+    }
+
+    /// A page from the subject's folder, when the checker knows it.
+    fn page(&self, name: &str) -> Option<Vec<u8>> {
+        fs::read(self.subject.pages.as_ref()?.join(name)).ok()
+    }
+
+    /// The address a student types to replay a check: 7878 for our
+    /// milestones (`just run mN`), the real one otherwise.
+    fn addr(&self) -> String {
+        match (&self.subject.launch, self.last_addr) {
+            (Launch::Milestone { .. }, _) | (_, None) => "127.0.0.1:7878".to_string(),
+            (_, Some(addr)) => addr.to_string(),
+        }
+    }
+
+    /// A command to do by hand what a check did, with `ADDR` in `command`
+    /// replaced by [`Context::addr`], after what starts the server.
+    fn by_hand(&self, command: &str) -> String {
+        let how = match &self.subject.launch {
+            Launch::Milestone { milestone, .. } => format!("`just run {}`, then: ", milestone.name),
+            Launch::Crate { .. } => "`cargo run` in your crate, then: ".to_string(),
+            Launch::Running(_) => String::new(),
+        };
+        format!("{how}{}", command.replace("ADDR", &self.addr()))
+    }
+
+    /// How to send the same request by hand.
+    fn replay(&self, request: &[u8]) -> String {
+        self.by_hand(&replay_command(&self.addr(), request))
+    }
+}
+
+/// `curl -i http://ADDR/PATH` for a request as curl sends it, or else
+/// `printf '…' | nc HOST PORT` with the exact bytes.
+pub fn replay_command(addr: &str, request: &[u8]) -> String {
+    let text = String::from_utf8_lossy(request);
+    if let Some(path) = text
+        .strip_prefix("GET ")
+        .and_then(|rest| rest.split_once(" HTTP/1.1\r\nHost: "))
+        .map(|(path, _)| path)
+        .filter(|_| text.contains("User-Agent: course-check"))
+    {
+        return format!("curl -i http://{addr}{path}");
+    }
+    let (host, port) = addr.rsplit_once(':').unwrap_or((addr, "7878"));
+    let escaped: String = request
+        .iter()
+        .map(|&b| match b {
+            b'\r' => "\\r".to_string(),
+            b'\n' => "\\n".to_string(),
+            b'\'' => "'\\''".to_string(),
+            b'\\' => "\\\\".to_string(),
+            b'%' => "%%".to_string(),
+            0x20..=0x7e => (b as char).to_string(),
+            _ => format!("\\x{b:02x}"),
+        })
+        .collect();
+    format!("printf '{escaped}' | nc {host} {port}")
+}
+
+/// The checks of milestone `milestone`, in order.
+pub fn of(milestone: &harness::Milestone) -> Vec<&'static Check> {
+    CHECKS
+        .iter()
+        .filter(|c| c.belongs_to(milestone.number()))
+        .collect()
+}
+
+/// The checks of `milestone` named in `names` (all of them when `names` is
+/// empty), with the checks they need added before them.
+pub fn select(
+    milestone: &harness::Milestone,
+    names: &[String],
+) -> Result<Vec<&'static Check>, String> {
+    let all = of(milestone);
+    if names.is_empty() {
+        return Ok(all);
+    }
+    for name in names {
+        if !all.iter().any(|c| c.name == name) {
+            let list: Vec<&str> = all.iter().map(|c| c.name).collect();
+            return Err(format!(
+                "{} has no check named '{name}'; its checks: {}",
+                milestone.name,
+                list.join(" ")
+            ));
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|c| {
+            names.iter().any(|n| n == c.name)
+                || CHECKS
+                    .iter()
+                    .any(|d| d.needs == Some(c.name) && names.iter().any(|n| n == d.name))
+        })
+        .collect())
+}
+
+/// Runs `checks` against `subject` in order, calling `each` with every
+/// outcome as it comes.
+pub fn run(
+    subject: &Subject,
+    checks: &[&'static Check],
+    mut each: impl FnMut(&Outcome),
+) -> Vec<Outcome> {
+    let mut context = Context {
+        subject,
+        sleep: subject.known_sleep(),
+        last_addr: None,
+    };
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    for check in checks {
+        let failed_need = check.needs.filter(|need| {
+            outcomes
+                .iter()
+                .any(|o| o.check == *need && o.status != Status::Pass)
+        });
+        let mut outcome = match failed_need {
+            Some(need) => Outcome::skip(format!("not run: it needs `{need}`, which did not pass")),
+            None => (check.run)(&mut context),
+        };
+        outcome.check = check.name;
+        if outcome.status == Status::Fail {
+            outcome.hint = Some(check.hint.to_string());
+        }
+        each(&outcome);
+        outcomes.push(outcome);
+    }
+    outcomes
+}
+
+fn cannot_start(why: String) -> Outcome {
+    Outcome::fail(format!("cannot start the server: {why}"))
+}
+
+/// A duration as the output shows it: `5.01 s`.
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+/// Why `exchange` is not `status` with the page `page` (when known) and a
+/// Content-Length that counts the body; `None` when it is.
+fn wrong_page(
+    exchange: &Exchange,
+    status: &str,
+    page: Option<&[u8]>,
+    page_name: &str,
+) -> Option<String> {
+    let Some(response) = exchange.response() else {
+        return Some(
+            match exchange.received.is_empty() || exchange.failure.is_some() {
+                true => exchange.ending(),
+                false => {
+                    "the answer has no blank line (\\r\\n\\r\\n) after its headers".to_string()
+                }
+            },
+        );
+    };
+    if response.status_line != status {
+        return Some(format!(
+            "the status line is {}, not {status:?}",
+            http::quote(response.status_line.as_bytes(), 80)
+        ));
+    }
+    if let Some(why) = wrong_length(&response) {
+        return Some(why);
+    }
+    match page {
+        Some(page) if response.body != page => Some(format!(
+            "the body ({} bytes) is not {page_name} ({} bytes)",
+            response.body.len(),
+            page.len()
+        )),
+        None if response.body.is_empty() => Some("the body is empty".to_string()),
+        _ => exchange.failure.as_ref().map(|_| exchange.ending()),
+    }
+}
+
+fn wrong_length(response: &Response) -> Option<String> {
+    let Some(value) = response.header("Content-Length") else {
+        return Some("there is no Content-Length header".to_string());
+    };
+    match value.parse::<usize>() {
+        Ok(n) if n == response.body.len() => None,
+        Ok(n) => Some(format!(
+            "Content-Length says {n}, but the body has {} bytes",
+            response.body.len()
+        )),
+        Err(_) => Some(format!("Content-Length {value:?} is not a number")),
+    }
+}
+
+/// Checks one GET against an expected status and page.
+fn page_check(
+    context: &mut Context,
+    path: &str,
+    status: &str,
+    page_name: &str,
+    limit: Duration,
+) -> (Outcome, Option<Exchange>) {
+    let server = match context.start() {
+        Ok(server) => server,
+        Err(why) => return (cannot_start(why), None),
+    };
+    let request = http::get(path, server.addr);
+    let exchange = http::exchange(server.addr, &request, limit);
+    let page = context.page(page_name);
+    let outcome = match wrong_page(&exchange, status, page.as_deref(), page_name) {
+        None => Outcome::pass(format!(
+            "GET {path} → {status} with {page_name}, Content-Length: {}",
+            exchange.response().map_or(0, |r| r.body.len())
+        )),
+        Some(why) => Outcome::fail(format!("GET {path}: {why}"))
+            .bytes(&exchange)
+            .expected(format!(
+                "{status:?}, a Content-Length header that counts the body's bytes, a blank \
+                 line, then {page_name}"
+            ))
+            .replay(context.replay(&request)),
+    };
+    (outcome, Some(exchange))
+}
+
+fn root(context: &mut Context) -> Outcome {
+    page_check(context, "/", "HTTP/1.1 200 OK", "hello.html", QUICK).0
+}
+
+fn not_found(context: &mut Context) -> Outcome {
+    page_check(
+        context,
+        "/nothing",
+        "HTTP/1.1 404 NOT FOUND",
+        "404.html",
+        QUICK,
+    )
+    .0
+}
+
+fn sleep(context: &mut Context) -> Outcome {
+    let known = context.subject.known_sleep();
+    let limit = known.map_or(SLEEP_LIMIT, |s| s + QUICK);
+    let (outcome, exchange) = page_check(context, "/sleep", "HTTP/1.1 200 OK", "hello.html", limit);
+    let Some(exchange) = exchange else {
+        return outcome;
+    };
+    if outcome.status != Status::Pass {
+        return outcome;
+    }
+    let took = exchange.took;
+    let shortest = known.map_or(SHORTEST_SLEEP, |s| s.mul_f64(0.9));
+    let theory = match known {
+        Some(s) => format!("SLEEP_MS makes it sleep {}", secs(s)),
+        None => "whatever its delay is (the book sleeps 5 s, the module's handout 10 s)".into(),
+    };
+    let measured = format!("answered after {}", secs(took));
+    if took < shortest {
+        return Outcome::fail(format!(
+            "GET /sleep answered after {}: it did not sleep",
+            secs(took)
+        ))
+        .timing(measured, theory)
+        .bytes(&exchange)
+        .expected(format!("HTTP/1.1 200 OK after at least {}", secs(shortest)))
+        .replay(context.by_hand("time curl -i http://ADDR/sleep"));
+    }
+    context.sleep = Some(took);
+    Outcome::pass("GET /sleep → HTTP/1.1 200 OK with hello.html, after a delay")
+        .timing(measured, theory)
+}
+
+/// Sends `/sleep` and, once it is in the server's queue, `GET /`; returns
+/// how long `GET /` took, and the exchanges.
+fn fast_behind_slow(context: &Context, server: &Server) -> (Exchange, Background) {
+    let sleep = context.sleep();
+    let slow = http::in_background(
+        server.addr,
+        &http::get("/sleep", server.addr),
+        sleep + SLEEP_LIMIT,
+    );
+    let fast = http::exchange(server.addr, &http::get("/", server.addr), sleep + QUICK);
+    (fast, slow)
+}
+
+/// Waits for requests still in flight when the checker did not start the
+/// server, so that the next check finds it idle. A server the checker
+/// started is killed instead.
+fn settle(context: &Context, in_flight: Vec<Background>) {
+    if !context.subject.starts_the_server() {
+        for request in in_flight {
+            request.wait();
+        }
+    }
+}
+
+fn blocks(context: &mut Context) -> Outcome {
+    let server = match context.start() {
+        Ok(server) => server,
+        Err(why) => return cannot_start(why),
+    };
+    let sleep = context.sleep();
+    let (fast, slow) = fast_behind_slow(context, &server);
+    settle(context, vec![slow]);
+    let measured = format!(
+        "GET / answered after {} with a /sleep in flight",
+        secs(fast.took)
+    );
+    let theory = format!(
+        "one thread: GET / waits for the sleep, about {}",
+        secs(sleep)
+    );
+    if let Some(why) = wrong_page(&fast, "HTTP/1.1 200 OK", None, "hello.html") {
+        return Outcome::fail(format!("GET / behind a /sleep: {why}"))
+            .bytes(&fast)
+            .replay(context.replay(&fast.sent));
+    }
+    if fast.took >= sleep / 2 {
+        Outcome::pass("GET / waits behind a /sleep in flight").timing(measured, theory)
+    } else {
+        Outcome::fail(format!(
+            "GET / answered after {} while a /sleep was in flight: it did not wait",
+            secs(fast.took)
+        ))
+        .timing(measured, theory)
+        .bytes(&fast)
+        .expected(format!("GET / to wait about {}", secs(sleep)))
+        .replay(context.by_hand("curl http://ADDR/sleep & time curl http://ADDR/"))
+    }
+}
+
+fn parallel(context: &mut Context) -> Outcome {
+    let server = match context.start() {
+        Ok(server) => server,
+        Err(why) => return cannot_start(why),
+    };
+    let sleep = context.sleep();
+    let (fast, slow) = fast_behind_slow(context, &server);
+    settle(context, vec![slow]);
+    let measured = format!(
+        "GET / answered after {} with a /sleep in flight",
+        secs(fast.took)
+    );
+    let theory = format!(
+        "in parallel: at once; one thread: after the sleep, about {}",
+        secs(sleep)
+    );
+    if let Some(why) = wrong_page(&fast, "HTTP/1.1 200 OK", None, "hello.html") {
+        return Outcome::fail(format!("GET / beside a /sleep: {why}"))
+            .timing(measured, theory)
+            .bytes(&fast)
+            .replay(context.replay(&fast.sent));
+    }
+    if fast.took < sleep / 2 {
+        Outcome::pass("GET / does not wait behind a /sleep in flight").timing(measured, theory)
+    } else {
+        Outcome::fail(format!(
+            "GET / waited {} behind a /sleep: requests are served one at a time",
+            secs(fast.took)
+        ))
+        .timing(measured, theory)
+        .bytes(&fast)
+        .expected("GET / answered at once while /sleep sleeps")
+        .replay(context.by_hand("curl http://ADDR/sleep & time curl http://ADDR/"))
+    }
+}
+
+fn pool_size(context: &mut Context) -> Outcome {
+    let server = match context.start() {
+        Ok(server) => server,
+        Err(why) => return cannot_start(why),
+    };
+    let sleep = context.sleep();
+    let workers = context.subject.workers();
+    let sent = workers.map_or(BURST, |w| 2 * w + 1);
+    let start = Instant::now();
+    let limit = sleep * (sent as u32 + 1) + QUICK;
+    let requests: Vec<Background> = (0..sent)
+        .map(|_| http::in_background(server.addr, &http::get("/sleep", server.addr), limit))
+        .collect();
+    // The first round ends after about one sleep; the second after two.
+    // Count the answers until half a sleep after the first one.
+    let first_deadline = start + sleep * 2 + QUICK;
+    while !requests.iter().any(Background::is_finished) && Instant::now() < first_deadline {
+        thread::sleep(Duration::from_millis(5));
+    }
+    let first = start.elapsed();
+    let cutoff = Instant::now() + sleep / 2;
+    while Instant::now() < cutoff && !requests.iter().all(Background::is_finished) {
+        thread::sleep(Duration::from_millis(5));
+    }
+    let finished: Vec<usize> = (0..sent).filter(|&i| requests[i].is_finished()).collect();
+    let at_once = finished.len();
+    let answered_ok = requests
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| finished.contains(i))
+        .map(|(_, r)| r.wait())
+        .filter(|e| {
+            e.response()
+                .is_some_and(|r| r.status_line == "HTTP/1.1 200 OK")
+        })
+        .count();
+    if !context.subject.starts_the_server() {
+        // Let the rest drain so the next check finds the server idle.
+        thread::sleep(sleep * (sent as u32).div_ceil(at_once.max(1) as u32));
+    }
+    let measured = format!(
+        "{at_once} of {sent} /sleep sent at once answered in the first round (after {})",
+        secs(first)
+    );
+    if at_once == 0 {
+        return Outcome::fail(format!(
+            "none of {sent} /sleep sent at once was answered within {}",
+            secs(first)
+        ))
+        .timing(measured, "a pool answers its first round after one sleep")
+        .replay(context.by_hand("for i in $(seq 9); do curl -s http://ADDR/sleep & done; wait"));
+    }
+    if answered_ok < at_once {
+        return Outcome::fail(format!(
+            "{} of the {at_once} answers in the first round are not 200 OK",
+            at_once - answered_ok
+        ))
+        .timing(measured, "every /sleep answered 200 OK");
+    }
+    let (bounded, theory) = match workers {
+        Some(w) => (
+            at_once == w,
+            format!("a pool of {w}: {w} at once, the rest in later rounds"),
+        ),
+        None => (
+            (2..sent).contains(&at_once),
+            format!(
+                "a pool of N workers: N at once (the module's pool: 4), the rest in later \
+                 rounds; a thread per request: all {sent}; one thread: 1"
+            ),
+        ),
+    };
+    if bounded {
+        return Outcome::pass(format!(
+            "{at_once} of {sent} /sleep ran at once: the pool bounds them"
+        ))
+        .timing(measured, theory);
+    }
+    let why = if at_once == sent {
+        format!("all {sent} /sleep ran at once: nothing bounds the number of threads")
+    } else if at_once == 1 {
+        format!("the {sent} /sleep ran one at a time: nothing runs in parallel")
+    } else {
+        format!("{at_once} of {sent} /sleep ran at once")
+    };
+    Outcome::fail(why)
+        .timing(measured, theory)
+        .expected("a fixed number of requests at once, the rest waiting for a worker")
+        .replay(context.by_hand(
+            "for i in $(seq 9); do curl -s -o /dev/null -w '%{time_total}\\n' http://ADDR/sleep & done; wait",
+        ))
+}
+
+fn build_result(context: &mut Context) -> Outcome {
+    let Some(src) = &context.subject.sources else {
+        return Outcome::skip("not run: it reads the crate's source; check it with --repo DIR");
+    };
+    let mut files = Vec::new();
+    rust_files(src, &mut files, 0);
+    let mut builds = Vec::new();
+    for file in &files {
+        let Ok(text) = fs::read_to_string(file) else {
+            continue;
+        };
+        for (at, _) in text.match_indices("fn build") {
+            let signature: String = text[at..]
+                .chars()
+                .take_while(|&c| c != '{' && c != ';')
+                .take(300)
+                .collect();
+            let signature = signature.split_whitespace().collect::<Vec<_>>().join(" ");
+            let name = file
+                .strip_prefix(src.parent().unwrap_or(src))
+                .unwrap_or(file);
+            builds.push((name.display().to_string(), signature));
+        }
+    }
+    let fallible = builds.iter().find(|(_, s)| s.contains("-> Result<"));
+    let replay = "grep -rn 'fn build' src/";
+    match (fallible, builds.first()) {
+        (Some((file, signature)), _) => Outcome::pass(format!("{file}: `{signature}`")),
+        (None, Some((file, signature))) => {
+            Outcome::fail(format!("{file}: `{signature}` returns no Result"))
+                .expected("`pub fn build(size: usize) -> Result<ThreadPool, PoolCreationError>`")
+                .replay(replay)
+        }
+        (None, None) => Outcome::fail(format!(
+            "no `fn build` in {}: the pool is still made by a `new` that panics on 0",
+            src.display()
+        ))
+        .expected("`pub fn build(size: usize) -> Result<ThreadPool, PoolCreationError>`")
+        .replay(replay),
+    }
+}
+
+/// The `.rs` files under `dir`, at most a few levels and a few hundred deep.
+fn rust_files(dir: &Path, files: &mut Vec<std::path::PathBuf>, depth: usize) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if files.len() >= 500 {
+            return;
+        }
+        if path.is_dir() && depth < 4 {
+            rust_files(&path, files, depth + 1);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+}
+
+fn shutdown(context: &mut Context) -> Outcome {
+    if !context.subject.starts_the_server() {
+        return Outcome::skip(
+            "not run: it sends Ctrl-C, so the checker must start the server (use --repo DIR)",
+        );
+    }
+    let mut server = match context.start() {
+        Ok(server) => server,
+        Err(why) => return cannot_start(why),
+    };
+    let sleep = context.sleep();
+    let request = http::get("/sleep", server.addr);
+    let said_before = said(&server);
+    let slow = http::in_background(server.addr, &request, sleep + SLEEP_LIMIT);
+    // Give the server the request before the signal: wait until it says
+    // something (the book's workers print "got a job"), a quarter sleep at most.
+    let patience = Instant::now() + sleep / 4;
+    while said(&server) == said_before && Instant::now() < patience {
+        thread::sleep(Duration::from_millis(5));
+    }
+    let signalled = Instant::now();
+    let process = server.process.as_mut().expect("the checker started it");
+    if let Err(e) = process.signal(libc::SIGINT) {
+        return Outcome::fail(format!("cannot send SIGINT to the server: {e}"));
+    }
+    let status = process.wait_for_exit(sleep + SLEEP_LIMIT);
+    let exited_after = signalled.elapsed();
+    let answer = slow.wait();
+    let page = context.page("hello.html");
+    let page_wrong = wrong_page(&answer, "HTTP/1.1 200 OK", page.as_deref(), "hello.html");
+    let theory = format!(
+        "graceful: the request in flight gets its page, then the server exits with code 0, \
+         within about {} of the signal",
+        secs(sleep)
+    );
+    let how_it_ended = match status {
+        Some(status) => format!(
+            "the server ended ({}) {} after Ctrl-C",
+            harness::process::describe(status),
+            secs(exited_after)
+        ),
+        None => format!("the server still ran {} after Ctrl-C", secs(exited_after)),
+    };
+    let measured = format!(
+        "{how_it_ended}; the /sleep in flight: {}",
+        page_wrong.as_deref().unwrap_or("its page")
+    );
+    let replay = context.by_hand(
+        "`curl -i http://ADDR/sleep` in a second terminal, and Ctrl-C in the first while it sleeps",
+    );
+    match (status, &page_wrong) {
+        (Some(status), None) if status.success() => Outcome::pass(format!(
+            "after Ctrl-C the /sleep in flight got its page and the server exited with 0 \
+             {} later",
+            secs(exited_after)
+        ))
+        .timing(measured, theory),
+        _ => Outcome::fail(format!(
+            "after Ctrl-C (SIGINT): {how_it_ended}; the /sleep in flight: {}",
+            page_wrong.as_deref().unwrap_or("its page")
+        ))
+        .timing(measured, theory)
+        .bytes(&answer)
+        .expected("the /sleep in flight answered HTTP/1.1 200 OK with hello.html, then exit code 0")
+        .replay(replay),
+    }
+}
+
+/// How much the server has printed so far.
+fn said(server: &Server) -> usize {
+    server
+        .process
+        .as_ref()
+        .map_or(0, |p| p.stdout().len() + p.stderr().len())
+}
+
+fn empty_connections(context: &mut Context) -> Outcome {
+    let mut server = match context.start() {
+        Ok(server) => server,
+        Err(why) => return cannot_start(why),
+    };
+    for _ in 0..EMPTY_CONNECTIONS {
+        if let Ok(stream) = std::net::TcpStream::connect_timeout(&server.addr, QUICK) {
+            drop(stream);
+        }
+    }
+    let request = http::get("/", server.addr);
+    let after = http::exchange(server.addr, &request, QUICK);
+    let replay = context.by_hand(&format!(
+        "for i in $(seq {EMPTY_CONNECTIONS}); do nc -z HOST PORT; done; curl -i http://ADDR/"
+    ));
+    let addr = context.addr();
+    let (host, port) = addr.rsplit_once(':').unwrap_or((&addr, "7878"));
+    let replay = replay.replace("HOST", host).replace("PORT", port);
+    match wrong_page(&after, "HTTP/1.1 200 OK", None, "hello.html") {
+        None => Outcome::pass(format!(
+            "GET / → HTTP/1.1 200 OK after {EMPTY_CONNECTIONS} connections that sent nothing"
+        )),
+        Some(why) => {
+            let why = server.death().unwrap_or(why);
+            Outcome::fail(format!(
+                "after {EMPTY_CONNECTIONS} connections that sent nothing, GET /: {why}"
+            ))
+            .bytes(&after)
+            .expected("HTTP/1.1 200 OK: the server still serves")
+            .replay(replay)
+        }
+    }
+}
+
+fn bad_request(context: &mut Context) -> Outcome {
+    let mut server = match context.start() {
+        Ok(server) => server,
+        Err(why) => return cannot_start(why),
+    };
+    let request = b"HELLO\r\n\r\n".to_vec();
+    let exchange = http::exchange(server.addr, &request, QUICK);
+    let replay = context.replay(&request);
+    let status = exchange.response().map(|r| r.status_line);
+    let refused = status
+        .as_deref()
+        .is_some_and(|s| s.starts_with("HTTP/1.1 400") || s.starts_with("HTTP/1.0 400"));
+    if !refused {
+        let why = match &status {
+            Some(line) => format!("the status line is {}", http::quote(line.as_bytes(), 80)),
+            None => exchange.ending(),
+        };
+        return Outcome::fail(format!("a request line that is not HTTP: {why}"))
+            .bytes(&exchange)
+            .expected("\"HTTP/1.1 400 BAD REQUEST\", then the server keeps serving")
+            .replay(replay);
+    }
+    let after = http::exchange(server.addr, &http::get("/", server.addr), QUICK);
+    match wrong_page(&after, "HTTP/1.1 200 OK", None, "hello.html") {
+        None => Outcome::pass("HELLO → 400, and GET / is still served"),
+        Some(why) => Outcome::fail(format!(
+            "after answering 400, GET /: {}",
+            server.death().unwrap_or(why)
+        ))
+        .bytes(&after)
+        .expected("HTTP/1.1 200 OK: the server still serves")
+        .replay(replay),
+    }
+}
+
+fn http_1_0(context: &mut Context) -> Outcome {
+    let server = match context.start() {
+        Ok(server) => server,
+        Err(why) => return cannot_start(why),
+    };
+    let request = b"GET / HTTP/1.0\r\n\r\n".to_vec();
+    let exchange = http::exchange(server.addr, &request, QUICK);
+    let page = context.page("hello.html");
+    let status = exchange
+        .response()
+        .map(|r| r.status_line)
+        .unwrap_or_default();
+    let wrong = match status.as_str() {
+        "HTTP/1.1 200 OK" | "HTTP/1.0 200 OK" => {
+            wrong_page(&exchange, &status, page.as_deref(), "hello.html")
+        }
+        _ => wrong_page(&exchange, "HTTP/1.1 200 OK", page.as_deref(), "hello.html"),
+    };
+    match wrong {
+        None => Outcome::pass(format!("GET / HTTP/1.0 → {status} with hello.html")),
+        Some(why) => Outcome::fail(format!("GET / HTTP/1.0: {why}"))
+            .bytes(&exchange)
+            .expected("\"HTTP/1.1 200 OK\" with hello.html, as for HTTP/1.1")
+            .replay(context.replay(&request)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_needs_come_first() {
+        for (i, check) in CHECKS.iter().enumerate() {
+            assert!(
+                CHECKS[..i].iter().all(|c| c.name != check.name),
+                "{}",
+                check.name
+            );
+            if let Some(need) = check.needs {
+                assert!(CHECKS[..i].iter().any(|c| c.name == need), "{need}");
+            }
+            assert!(
+                harness::milestones::find(check.from).is_ok(),
+                "{}",
+                check.from
+            );
+        }
+    }
+
+    #[test]
+    fn a_milestone_has_the_checks_that_still_apply() {
+        let names = |m: &str| -> Vec<&str> {
+            of(harness::milestones::find(m).unwrap())
+                .iter()
+                .map(|c| c.name)
+                .collect()
+        };
+        assert_eq!(names("m1"), ["root", "not-found"]);
+        assert_eq!(names("m2"), ["root", "not-found", "sleep", "blocks"]);
+        assert_eq!(names("m3"), ["root", "not-found", "sleep", "parallel"]);
+        assert_eq!(
+            names("m4"),
+            ["root", "not-found", "sleep", "parallel", "pool-size"]
+        );
+    }
+
+    #[test]
+    fn selecting_a_check_brings_what_it_needs() {
+        let m4 = harness::milestones::find("m4").unwrap();
+        let chosen = select(m4, &["pool-size".to_string()]).unwrap();
+        let names: Vec<&str> = chosen.iter().map(|c| c.name).collect();
+        assert_eq!(names, ["sleep", "pool-size"]);
+        assert_eq!(
+            select(m4, &["shutdown".to_string()]).err().unwrap(),
+            "m4 has no check named 'shutdown'; its checks: root not-found sleep parallel pool-size"
+        );
+    }
+
+    #[test]
+    fn replays_are_curl_for_plain_gets_and_nc_for_the_rest() {
+        let addr = "127.0.0.1:7878";
+        let get = http::get("/sleep", addr.parse().unwrap());
+        assert_eq!(
+            replay_command(addr, &get),
+            "curl -i http://127.0.0.1:7878/sleep"
+        );
+        assert_eq!(
+            replay_command(addr, b"HELLO\r\n\r\n"),
+            "printf 'HELLO\\r\\n\\r\\n' | nc 127.0.0.1 7878"
+        );
+    }
+}

@@ -1,0 +1,304 @@
+//! `check`: runs a milestone's checks against our own milestone, a student's
+//! crate (`--repo DIR`) or a server already running (`--addr HOST:PORT`).
+//! Exit 0: every check passed; 1: a check failed; 2: misuse, or no server
+//! to check (the crate does not build, the server never listens).
+
+use check::{
+    cargo, checks, netns, report,
+    subject::{Facts, Subject},
+};
+use clap::Parser;
+use std::{
+    io::Write,
+    net::{SocketAddr, ToSocketAddrs},
+    os::unix::process::CommandExt,
+    path::{Path, PathBuf},
+    process::{Command, ExitCode},
+};
+
+/// Check a web server against a milestone's lessons.
+///
+/// Without --repo or --addr, checks our own milestone (so the checks prove
+/// themselves). Each check prints ✓ or ✗; a failure shows the bytes sent
+/// and received, what was expected, a hint and a command that replays it.
+#[derive(Parser, Debug)]
+#[command(name = "check", version, max_term_width = 100)]
+struct Cli {
+    /// The milestone whose checks to run: m1, m2, …
+    milestone: String,
+
+    /// Run only these checks (and those they need) [default: all of the milestone's]
+    #[arg(value_name = "CHECK")]
+    checks: Vec<String>,
+
+    /// Build the crate in DIR and check it (it may bind the fixed port 7878:
+    /// it runs in a private network where that collides with nothing)
+    #[arg(long, value_name = "DIR", conflicts_with = "addr")]
+    repo: Option<PathBuf>,
+
+    /// Check a server already running on HOST:PORT
+    #[arg(long, value_name = "HOST:PORT")]
+    addr: Option<String>,
+
+    /// Print the results as JSON on stdout
+    #[arg(long)]
+    json: bool,
+
+    /// Workers for our own milestones' pools (m4 on)
+    #[arg(long, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=64))]
+    workers: u64,
+
+    /// The folder relative paths start from (`just` passes the one it was
+    /// called from)
+    #[arg(long, hide = true)]
+    cwd: Option<PathBuf>,
+
+    /// Internal: the crate's binary, already built; run inside the private
+    /// network
+    #[arg(long, hide = true)]
+    built: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => {
+            let _ = err.print(); // --help, --version
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => return misuse(&one_line(&err.render().to_string())),
+    };
+    let milestone = match harness::milestones::find(&cli.milestone) {
+        Ok(milestone) => milestone,
+        Err(message) => return misuse(&message),
+    };
+    let chosen = match checks::select(milestone, &cli.checks) {
+        Ok(chosen) => chosen,
+        Err(message) => return misuse(&message),
+    };
+
+    let mut private_network = false;
+    let subject = if let Some(addr) = &cli.addr {
+        match resolve(addr) {
+            Ok(addr) => Subject::running(addr),
+            Err(message) => return misuse(&message),
+        }
+    } else if let Some(repo) = &cli.repo {
+        let dir = match crate_dir(repo, cli.cwd.as_deref()) {
+            Ok(dir) => dir,
+            Err(message) => return misuse(&message),
+        };
+        match &cli.built {
+            Some(binary) => {
+                private_network = true;
+                Subject::krate(binary.clone(), &dir)
+            }
+            None => {
+                let facts = Subject::krate(PathBuf::new(), &dir).facts();
+                if !cli.json {
+                    println!("Building the crate in {} …", dir.display());
+                }
+                let binary = match cargo::build_crate(&dir) {
+                    Ok(binary) => binary,
+                    Err(e) => {
+                        let message = format!("your crate does not build: {e}");
+                        return no_server(&cli, milestone.name, facts, false, &message);
+                    }
+                };
+                match run_in_private_network(&binary) {
+                    Ok(code) => return code,
+                    Err(e) => {
+                        eprintln!(
+                            "note: no private network here ({e}): your server runs on this \
+                             machine's network, where its port must be free"
+                        );
+                        Subject::krate(binary, &dir)
+                    }
+                }
+            }
+        }
+    } else {
+        if !cli.json {
+            println!("Building {} …", milestone.name);
+        }
+        match cargo::build_milestone(milestone.name) {
+            Ok(binary) => Subject::milestone(binary, milestone, cli.workers as usize),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+
+    // A server that cannot start leaves nothing to check: one line, exit 2.
+    let first_start = match &cli.addr {
+        Some(_) => check_listening(&subject),
+        None => subject.start().map(drop),
+    };
+    if let Err(message) = first_start {
+        return no_server(
+            &cli,
+            milestone.name,
+            subject.facts(),
+            private_network,
+            &message,
+        );
+    }
+
+    if !cli.json {
+        let place = if private_network {
+            ", in a private network"
+        } else {
+            ""
+        };
+        println!(
+            "Checking {} against {}{place}",
+            milestone.name, subject.description
+        );
+    }
+    let outcomes = checks::run(&subject, &chosen, |outcome| {
+        if !cli.json {
+            print!("{}", report::lines(outcome));
+            let _ = std::io::stdout().flush();
+        }
+    });
+    if cli.json {
+        let report = report::Report::new(
+            milestone.name,
+            subject.facts(),
+            private_network,
+            None,
+            &outcomes,
+        );
+        println!("{}", serde_json::to_string_pretty(&report).unwrap());
+    } else {
+        println!("{}", report::summary(&outcomes));
+    }
+    match outcomes.iter().any(|o| o.status == check::Status::Fail) {
+        true => ExitCode::FAILURE,
+        false => ExitCode::SUCCESS,
+    }
+}
+
+/// Runs this same command again inside a private network namespace, with
+/// the crate's binary already built, and returns its exit code; an error
+/// when this machine gives us no namespace.
+fn run_in_private_network(binary: &Path) -> std::io::Result<ExitCode> {
+    let mut command = Command::new(std::env::current_exe()?);
+    command
+        .args(std::env::args_os().skip(1))
+        .arg("--built")
+        .arg(binary);
+    netns::private_network(&mut command);
+    // The inner checker dies with us, and its server with it.
+    // SAFETY: prctl is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    let status = command.status()?;
+    Ok(match status.code() {
+        Some(code) => ExitCode::from(code as u8),
+        None => ExitCode::from(2),
+    })
+}
+
+/// No server to check: one ✗ line (or the JSON report) and exit 2.
+fn no_server(
+    cli: &Cli,
+    milestone: &str,
+    facts: Facts,
+    private_network: bool,
+    message: &str,
+) -> ExitCode {
+    if cli.json {
+        let report = report::Report::new(
+            milestone,
+            facts,
+            private_network,
+            Some(message.to_string()),
+            &[],
+        );
+        println!("{}", serde_json::to_string_pretty(&report).unwrap());
+    } else {
+        println!("✗ {message}");
+    }
+    ExitCode::from(2)
+}
+
+/// For --addr: whether anything listens there, without connecting (an
+/// empty connection kills the book's early servers). Only local addresses
+/// can be looked up; others are taken on trust.
+fn check_listening(subject: &Subject) -> Result<(), String> {
+    let check::subject::Launch::Running(addr) = &subject.launch else {
+        return Ok(());
+    };
+    let local = addr.ip().is_loopback() || addr.ip().is_unspecified();
+    if !local || listening_ports().contains(&addr.port()) {
+        return Ok(());
+    }
+    Err(format!(
+        "nothing listens on {addr}: start your server first (`cargo run` in your crate), \
+         or check our own milestone with `just check MILESTONE`"
+    ))
+}
+
+/// The ports of every TCP socket in LISTEN state in this network namespace.
+fn listening_ports() -> Vec<u16> {
+    let mut ports = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.len() > 3 && fields[3] == "0A" {
+                if let Some((_, port)) = fields[1].rsplit_once(':') {
+                    ports.extend(u16::from_str_radix(port, 16).ok());
+                }
+            }
+        }
+    }
+    ports
+}
+
+fn resolve(addr: &str) -> Result<SocketAddr, String> {
+    addr.to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| format!("--addr {addr:?} is not HOST:PORT, e.g. 127.0.0.1:7878"))
+}
+
+/// The crate folder, relative to `cwd` when given; it must hold a Cargo.toml.
+fn crate_dir(repo: &Path, cwd: Option<&Path>) -> Result<PathBuf, String> {
+    let dir = match cwd {
+        Some(cwd) if repo.is_relative() => cwd.join(repo),
+        _ => repo.to_path_buf(),
+    };
+    if !dir.join("Cargo.toml").is_file() {
+        return Err(format!(
+            "{} has no Cargo.toml: give the folder of your crate, e.g. --repo ~/advprog-modul6",
+            dir.display()
+        ));
+    }
+    dir.canonicalize()
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))
+}
+
+fn misuse(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+/// Clap's message on one line, without the usage block.
+fn one_line(rendered: &str) -> String {
+    let parts: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more"))
+        .collect();
+    let joined = parts.join("; ");
+    let text = joined.strip_prefix("error: ").unwrap_or(&joined);
+    format!("{text}; see `just check --help`")
+}

@@ -1,0 +1,91 @@
+//! The checker's output: a ✓ or ✗ line per check with the evidence under a
+//! failure, a closing count, or one JSON document.
+
+use crate::{
+    checks::{Outcome, Status},
+    subject::Facts,
+};
+use serde::Serialize;
+
+/// The width of the check names' column.
+const NAME_WIDTH: usize = 18;
+
+/// One check's lines, as printed when it finishes.
+pub fn lines(outcome: &Outcome) -> String {
+    let mark = match outcome.status {
+        Status::Pass => "✓",
+        Status::Fail => "✗",
+        Status::Skip => "-",
+    };
+    let mut text = format!(
+        "{mark} {:<NAME_WIDTH$} {}\n",
+        outcome.check, outcome.summary
+    );
+    let mut detail = |label: &str, value: &Option<String>| {
+        if let Some(value) = value {
+            text.push_str(&format!("    {label:<10} {value}\n"));
+        }
+    };
+    detail("measured:", &outcome.measured);
+    detail("theory:", &outcome.theory);
+    if outcome.status == Status::Fail {
+        detail("sent:", &outcome.sent);
+        detail("received:", &outcome.received);
+        detail("expected:", &outcome.expected);
+        detail("hint:", &outcome.hint);
+        detail("replay:", &outcome.replay);
+    }
+    text
+}
+
+/// The closing line: `3 passed, 1 failed, 1 not run`.
+pub fn summary(outcomes: &[Outcome]) -> String {
+    let count = |status| outcomes.iter().filter(|o| o.status == status).count();
+    let mut line = format!(
+        "{} passed, {} failed",
+        count(Status::Pass),
+        count(Status::Fail)
+    );
+    if count(Status::Skip) > 0 {
+        line.push_str(&format!(", {} not run", count(Status::Skip)));
+    }
+    line
+}
+
+/// What `--json` prints.
+#[derive(Serialize)]
+pub struct Report<'a> {
+    pub milestone: &'a str,
+    pub subject: Facts,
+    /// Whether the server ran in a private network namespace.
+    pub private_network: bool,
+    /// Why no check could run (the crate does not build, the server never
+    /// listens); `null` when they ran.
+    pub error: Option<String>,
+    pub checks: &'a [Outcome],
+    pub passed: usize,
+    pub failed: usize,
+    pub not_run: usize,
+}
+
+impl<'a> Report<'a> {
+    pub fn new(
+        milestone: &'a str,
+        subject: Facts,
+        private_network: bool,
+        error: Option<String>,
+        checks: &'a [Outcome],
+    ) -> Report<'a> {
+        let count = |status| checks.iter().filter(|o| o.status == status).count();
+        Report {
+            milestone,
+            subject,
+            private_network,
+            error,
+            checks,
+            passed: count(Status::Pass),
+            failed: count(Status::Fail),
+            not_run: count(Status::Skip),
+        }
+    }
+}
