@@ -3,7 +3,7 @@
 //! These need `just`. Without it they print a note and pass, except on CI
 //! (`CI` set), where `.ci/run` installs it and a missing `just` fails.
 
-use crate::support::MILESTONES;
+use crate::support::milestones;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
@@ -87,6 +87,6 @@ fn a_wrong_milestone_name_gets_one_line_listing_the_valid_ones() {
     let Some(mut just) = just() else { return };
     just.args(["run", "m9"]).assert().code(2).stderr(format!(
         "error: no milestone named 'm9'; choose one of: {}\n",
-        MILESTONES.join(" ")
+        milestones().join(" ")
     ));
 }

@@ -1,19 +1,24 @@
-//! The harness every milestone test uses: start a milestone as a real process
-//! on `127.0.0.1:0`, read the port from its `Listening on` line, talk to it
-//! over real sockets, and read what it printed.
+//! What every milestone test uses: start a milestone as a real process on
+//! `127.0.0.1:0` through `harness::Process`, read the port from its
+//! `Listening on` line, talk to it over real sockets, and read what it
+//! printed.
 
+use harness::{Process, StartError};
 use std::{
-    io::{BufRead, BufReader, Read, Write},
+    io::{Read, Write},
     net::{SocketAddr, TcpStream},
     path::{Path, PathBuf},
-    process::{Child, ChildStdout, Command, ExitStatus, Stdio},
+    process::{Command, ExitStatus},
     sync::{Arc, Mutex, OnceLock, mpsc},
     thread::{self, JoinHandle},
     time::{Duration, Instant},
 };
 
-/// Every milestone binary, in order.
-pub const MILESTONES: [&str; 6] = ["m1", "m2", "m3", "m4", "m5", "m6"];
+/// Every milestone's name, in order: the course's one list,
+/// `harness::MILESTONES`.
+pub fn milestones() -> Vec<&'static str> {
+    harness::milestones::names()
+}
 
 /// How long a test waits for anything before it calls the server stuck.
 /// Far above any timing a test asserts, so it only ends hung tests.
@@ -39,7 +44,7 @@ pub fn binary(milestone: &str) -> PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or("cargo".to_string());
         let mut build = Command::new(cargo);
         build.args(["build", "--quiet", "--bins", "--profile", profile]);
-        for m in MILESTONES {
+        for m in milestones() {
             build.args(["--package", m]);
         }
         let status = build.status().expect("cargo runs");
@@ -49,13 +54,12 @@ pub fn binary(milestone: &str) -> PathBuf {
     dir.join(milestone)
 }
 
-/// A milestone running as a child process. Killed when dropped.
+/// A milestone running as a child process in a process group of its own.
+/// The group is killed when this is dropped, or when the test's thread ends.
 pub struct Server {
     pub milestone: String,
     pub addr: SocketAddr,
-    child: Child,
-    stdout: Arc<Mutex<String>>,
-    stderr: Arc<Mutex<String>>,
+    process: Process,
 }
 
 impl Server {
@@ -72,42 +76,24 @@ impl Server {
 
     /// Starts `milestone` with these arguments and environment variables.
     pub fn start_with_env(milestone: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(binary(milestone))
+        let mut command = Command::new(binary(milestone));
+        command
             .args(args)
             .envs(env.iter().copied())
             // Not the crate folder: a milestone must find its HTML from anywhere.
-            .current_dir("/")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {milestone}: {e}"));
-        let stderr = collect(child.stderr.take().unwrap());
-        let (first_line, stdout) = first_line_then_collect(child.stdout.take().unwrap());
-
-        let line = match first_line.recv_timeout(PATIENCE) {
-            Ok(line) => line,
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "{milestone} {args:?} printed no first line; stderr:\n{}",
-                    stderr.lock().unwrap()
-                );
-            }
+            .current_dir("/");
+        let mut process =
+            Process::spawn(command).unwrap_or_else(|e| panic!("cannot start {milestone}: {e}"));
+        let addr = match process.listening_line(PATIENCE) {
+            Ok(addr) => addr,
+            // This message already ends with its last words on stderr.
+            Err(err @ StartError::Exited { .. }) => panic!("{milestone} {args:?}: {err}"),
+            Err(err) => panic!("{milestone} {args:?}: {err}; stderr:\n{}", process.stderr()),
         };
-        let addr = line
-            .strip_prefix("Listening on http://")
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| {
-                panic!("{milestone}'s first line is {line:?}, not `Listening on http://IP:PORT`")
-            });
         Server {
             milestone: milestone.to_string(),
             addr,
-            child,
-            stdout,
-            stderr,
+            process,
         }
     }
 
@@ -163,16 +149,7 @@ impl Server {
     /// Waits for the process to exit by itself; `None` if it is still running
     /// after `timeout`.
     pub fn wait_for_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return Some(status);
-            }
-            if start.elapsed() > timeout {
-                return None;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
+        self.process.wait_for_exit(timeout)
     }
 
     /// For a pool whose workers are all dead: sends requests until one makes
@@ -221,30 +198,34 @@ impl Server {
         }
     }
 
-    /// Sends a signal such as `INT` or `TERM` to the server, with `kill`.
+    /// Sends a signal such as `INT` or `TERM` to the server itself (not to
+    /// its process group), as `kill -INT PID` does.
     pub fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([format!("-{name}"), self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -{name} failed");
+        let number = match name {
+            "INT" => libc::SIGINT,
+            "TERM" => libc::SIGTERM,
+            "HUP" => libc::SIGHUP,
+            "QUIT" => libc::SIGQUIT,
+            "KILL" => libc::SIGKILL,
+            other => panic!("the tests know no signal named {other:?}"),
+        };
+        if let Err(e) = self.process.signal(number) {
+            panic!("kill -{name} {}: {e}", self.process.pid());
+        }
     }
 
     /// Everything the server printed on stdout after its first line so far.
     pub fn stdout(&self) -> String {
-        self.stdout.lock().unwrap().clone()
+        let stdout = self.process.stdout();
+        match stdout.split_once('\n') {
+            Some((_, rest)) => rest.to_string(),
+            None => String::new(),
+        }
     }
 
     /// Everything the server printed on stderr so far.
     pub fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.stderr()
     }
 }
 
@@ -300,40 +281,6 @@ fn read_response(mut stream: TcpStream) -> Response {
         .read_to_end(&mut raw)
         .expect("the server answered and closed the connection");
     Response { raw }
-}
-
-/// Reads a child's output on a thread, so the child never blocks on a full pipe.
-fn collect(output: impl Read + Send + 'static) -> Arc<Mutex<String>> {
-    let text = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&text);
-    thread::spawn(move || append_lines(BufReader::new(output), &sink));
-    text
-}
-
-/// Like [`collect`], but hands the first line over on its own.
-fn first_line_then_collect(stdout: ChildStdout) -> (mpsc::Receiver<String>, Arc<Mutex<String>>) {
-    let (first_tx, first_rx) = mpsc::channel();
-    let text = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&text);
-    thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut first = String::new();
-        if reader.read_line(&mut first).unwrap_or(0) == 0 {
-            return; // exited before printing: the sender drops, start() reports it
-        }
-        let _ = first_tx.send(first.trim_end().to_string());
-        append_lines(reader, &sink);
-    });
-    (first_rx, text)
-}
-
-fn append_lines(reader: impl BufRead, sink: &Mutex<String>) {
-    for line in reader.lines() {
-        let Ok(line) = line else { break };
-        let mut sink = sink.lock().unwrap();
-        sink.push_str(&line);
-        sink.push('\n');
-    }
 }
 
 /// A job for a thread pool, as the tests hand them over.
