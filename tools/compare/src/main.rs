@@ -21,7 +21,7 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 #[derive(Parser, Debug)]
 #[command(name = "compare", version, max_term_width = 100)]
 struct Cli {
-    /// Milestones to compare, e.g. `m2 m3` [default: every one in milestones/]
+    /// Milestones to compare, e.g. `m2 m3` [default: every one]
     #[arg(value_name = "MILESTONE")]
     milestones: Vec<String>,
 
@@ -157,8 +157,6 @@ pub struct Row {
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub settings: Settings,
-    /// Milestones asked for that do not exist yet, with the reason.
-    pub missing: Vec<String>,
     pub scenarios: Vec<Scenario>,
     pub results: Vec<Row>,
 }
@@ -209,18 +207,8 @@ fn one_line(rendered: &str) -> String {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
-    let root = server::workspace_root();
-    let present = server::present(&root);
-
-    let asked = if cli.milestones.is_empty() {
-        &present
-    } else {
-        &cli.milestones
-    };
-    let (chosen, missing) = choose(asked, &present).map_err(Failure::Usage)?;
-    for note in &missing {
-        eprintln!("note: {note}");
-    }
+    let root = harness::repo_root();
+    let chosen = choose(&cli.milestones).map_err(Failure::Usage)?;
     // Make the output folders now: a typo should not cost a whole run.
     let markdown_dir = cli.markdown.as_ref().and_then(|p| p.parent());
     for dir in [markdown_dir, cli.svg.as_deref()].into_iter().flatten() {
@@ -274,7 +262,6 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
 
     let report = Report {
         settings,
-        missing,
         scenarios,
         results,
     };
@@ -295,46 +282,28 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The milestones to run, in course order, and notes on those asked for that
-/// do not exist yet. A name that is not one of the course's is an error.
-fn choose(asked: &[String], present: &[String]) -> Result<(Vec<String>, Vec<String>), String> {
-    let mut chosen: Vec<String> = Vec::new();
-    let mut missing = Vec::new();
+/// The milestones to run, in course order, once each: those asked for, or
+/// every one. A name that is not a milestone's is an error.
+fn choose(asked: &[String]) -> Result<Vec<&'static harness::Milestone>, String> {
+    if asked.is_empty() {
+        return Ok(harness::MILESTONES.iter().collect());
+    }
+    let mut chosen = Vec::new();
     for name in asked {
-        let note = format!("{name}: not in milestones/ yet; skipped");
-        if present.contains(name) {
-            if !chosen.contains(name) {
-                chosen.push(name.clone());
-            }
-        } else if server::PLANNED.contains(&name.as_str()) {
-            if !missing.contains(&note) {
-                missing.push(note);
-            }
-        } else {
-            let mut all: Vec<&str> = present.iter().map(String::as_str).collect();
-            for planned in server::PLANNED {
-                if !all.contains(&planned) {
-                    all.push(planned);
-                }
-            }
-            return Err(format!(
-                "no milestone named '{name}'; choose one of: {}",
-                all.join(" ")
-            ));
+        let milestone = harness::milestones::find(name)?;
+        if !chosen.contains(&milestone) {
+            chosen.push(milestone);
         }
     }
-    if chosen.is_empty() {
-        return Err("none of the chosen milestones exists yet".to_string());
-    }
-    chosen.sort_by_key(|n| server::number(n));
-    Ok((chosen, missing))
+    chosen.sort_by_key(|m| m.number());
+    Ok(chosen)
 }
 
 /// One scenario against a fresh process of one milestone.
 fn run_one(milestone: &Milestone, scenario: Scenario, settings: &Settings, stop: Stop) -> Row {
-    let model = Model::of(milestone.number, settings.workers as usize);
+    let model = Model::of(milestone.spec.kind, settings.workers as usize);
     let mut row = Row {
-        milestone: milestone.name.clone(),
+        milestone: milestone.name().to_string(),
         model: model.describe(),
         scenario,
         outcome: Outcome::Ok,
@@ -356,7 +325,7 @@ fn run_one(milestone: &Milestone, scenario: Scenario, settings: &Settings, stop:
             return row;
         }
     };
-    let label = format!("{:<3} {:<10}", milestone.name, scenario.name());
+    let label = format!("{:<3} {:<10}", milestone.name(), scenario.name());
     let run = match scenario {
         Scenario::Blocked => {
             let bar = spinner(
@@ -430,32 +399,29 @@ mod tests {
         list.split_whitespace().map(str::to_string).collect()
     }
 
+    fn chosen(list: &str) -> Vec<&'static str> {
+        choose(&names(list))
+            .unwrap()
+            .iter()
+            .map(|m| m.name)
+            .collect()
+    }
+
     #[test]
     fn milestones_run_in_course_order_once_each() {
-        let present = names("m1 m2 m3");
-        let (chosen, missing) = choose(&names("m3 m1 m3"), &present).unwrap();
-        assert_eq!(chosen, names("m1 m3"));
-        assert!(missing.is_empty());
+        assert_eq!(chosen("m3 m1 m3"), ["m1", "m3"]);
     }
 
     #[test]
-    fn a_planned_milestone_not_written_yet_is_skipped_with_a_note() {
-        let present = names("m1 m2 m3");
-        let (chosen, missing) = choose(&names("m2 m6 m6"), &present).unwrap();
-        assert_eq!(chosen, names("m2"));
-        assert_eq!(missing, ["m6: not in milestones/ yet; skipped"]);
-        assert_eq!(
-            choose(&names("m5 m6"), &present).unwrap_err(),
-            "none of the chosen milestones exists yet"
-        );
+    fn no_name_means_every_milestone() {
+        assert_eq!(chosen(""), harness::milestones::names());
     }
 
     #[test]
-    fn a_name_outside_the_course_is_an_error_listing_the_names() {
-        let present = names("m1 m2 m3");
+    fn a_name_that_is_not_a_milestone_is_the_harness_error() {
         assert_eq!(
-            choose(&names("m2 m7"), &present).unwrap_err(),
-            "no milestone named 'm7'; choose one of: m1 m2 m3 m4 m5 m6"
+            choose(&names("m2 m7")).unwrap_err(),
+            harness::milestones::unknown("m7")
         );
     }
 }

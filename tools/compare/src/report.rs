@@ -229,9 +229,6 @@ pub fn markdown(report: &Report) -> String {
         "// ANCHOR: settings\nSettings: {}.\n",
         settings_line(&report.settings)
     ));
-    for note in &report.missing {
-        out.push_str(&format!("\nNote: {note}.\n"));
-    }
     out.push_str("// ANCHOR_END: settings\n");
     for &scenario in &report.scenarios {
         for &part in parts(scenario) {
@@ -272,7 +269,6 @@ mod tests {
                 connections: 100,
                 cpus: 2,
             },
-            missing: Vec::new(),
             scenarios: vec![Scenario::Throughput],
             results: vec![Row {
                 milestone: "m1".to_string(),

@@ -1,27 +1,21 @@
-//! The milestones as processes: find them, build them in release, start one
-//! on `127.0.0.1:0`, read its port, watch its memory and CPU time, stop it.
+//! The milestones as processes: build them in release, start one on
+//! `127.0.0.1:0` through `harness::Process`, watch its memory and CPU time by
+//! its pid, stop it. Which milestones exist, and what each one does, is
+//! `harness::MILESTONES`.
 
+use harness::{Kind, Process};
 use std::{
     fs,
-    io::{BufRead, BufReader, Read},
-    net::SocketAddr,
-    os::unix::process::{CommandExt, ExitStatusExt},
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    sync::{Arc, Mutex, mpsc},
-    thread,
+    process::{Command, Stdio},
     time::Duration,
 };
 
 /// How long a milestone may take to print its `Listening on` line.
 const STARTUP_PATIENCE: Duration = Duration::from_secs(30);
 
-/// The milestones the course plans, in order. A name outside this list is a
-/// typo; a name in it whose folder does not exist yet is skipped with a note.
-pub const PLANNED: [&str; 6] = ["m1", "m2", "m3", "m4", "m5", "m6"];
-
-/// How a milestone serves requests, from its number: what the theory of each
-/// scenario is computed from.
+/// How a milestone serves requests, with the size of its pool: what the
+/// theory of each scenario is computed from.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Model {
     /// m1: one thread and no `/sleep` route.
@@ -35,12 +29,12 @@ pub enum Model {
 }
 
 impl Model {
-    pub fn of(number: u32, workers: usize) -> Model {
-        match number {
-            1 => Model::NoSleep,
-            2 => Model::OneThread,
-            3 => Model::ThreadPerRequest,
-            _ => Model::Pool(workers),
+    pub fn of(kind: Kind, workers: usize) -> Model {
+        match kind {
+            Kind::NoSleep => Model::NoSleep,
+            Kind::OneThread => Model::OneThread,
+            Kind::ThreadPerRequest => Model::ThreadPerRequest,
+            Kind::Pool => Model::Pool(workers),
         }
     }
 
@@ -89,42 +83,23 @@ impl Model {
 /// A milestone chosen for the run, with its release binary once built.
 #[derive(Clone, Debug)]
 pub struct Milestone {
-    pub name: String,
-    pub number: u32,
+    pub spec: &'static harness::Milestone,
     pub binary: PathBuf,
 }
 
-/// The workspace root: this package sits in `tools/compare`.
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+impl Milestone {
+    pub fn name(&self) -> &'static str {
+        self.spec.name
+    }
 }
 
-/// The number in a milestone's name: `m3` → 3.
-pub fn number(name: &str) -> Option<u32> {
-    name.strip_prefix('m')?
-        .parse()
-        .ok()
-        .filter(|n| *n > 0 && name.len() > 1 && !name[1..].starts_with('0'))
-}
-
-/// The milestones present in `milestones/`, in numeric order.
-pub fn present(root: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(root.join("milestones"))
-        .map(|dir| {
-            dir.filter_map(|e| e.ok())
-                .filter(|e| e.path().join("Cargo.toml").is_file())
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| number(n).is_some())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort_by_key(|n| number(n));
-    names
-}
-
-/// Builds these milestones in release with Cargo and returns their binaries.
-/// Cargo's own progress and errors go to our stderr.
-pub fn build(root: &Path, names: &[String]) -> Result<Vec<Milestone>, String> {
+/// Builds these milestones in release with Cargo and returns their binaries,
+/// in the order given. Cargo's own progress and errors go to our stderr.
+pub fn build(
+    root: &Path,
+    milestones: &[&'static harness::Milestone],
+) -> Result<Vec<Milestone>, String> {
+    let names: Vec<&str> = milestones.iter().map(|m| m.name).collect();
     let cargo = std::env::var("CARGO").unwrap_or("cargo".to_string());
     let mut command = Command::new(&cargo);
     command
@@ -135,7 +110,7 @@ pub fn build(root: &Path, names: &[String]) -> Result<Vec<Milestone>, String> {
         ])
         .arg("--manifest-path")
         .arg(root.join("Cargo.toml"));
-    for name in names {
+    for name in &names {
         command.args(["--package", name]);
     }
     let output = command
@@ -149,27 +124,29 @@ pub fn build(root: &Path, names: &[String]) -> Result<Vec<Milestone>, String> {
         ));
     }
     // One JSON message per line; the artifacts of binaries carry their path.
-    let mut built = Vec::new();
+    let mut binaries: Vec<(String, PathBuf)> = Vec::new();
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
         let name = message["target"]["name"].as_str().unwrap_or_default();
-        let exe = message["executable"].as_str();
-        if let (true, Some(exe)) = (names.iter().any(|n| n == name), exe) {
-            built.push(Milestone {
-                name: name.to_string(),
-                number: number(name).unwrap_or_default(),
-                binary: PathBuf::from(exe),
-            });
+        if let Some(exe) = message["executable"].as_str() {
+            binaries.push((name.to_string(), PathBuf::from(exe)));
         }
     }
-    built.sort_by_key(|m| m.number);
-    built.dedup_by_key(|m| m.number);
-    if built.len() != names.len() {
-        return Err("cargo built the milestones but did not say where".to_string());
-    }
-    Ok(built)
+    milestones
+        .iter()
+        .map(|&spec| {
+            let (_, binary) = binaries
+                .iter()
+                .find(|(name, _)| name == spec.name)
+                .ok_or("cargo built the milestones but did not say where")?;
+            Ok(Milestone {
+                spec,
+                binary: binary.clone(),
+            })
+        })
+        .collect()
 }
 
 /// Memory and threads of a running process, from `/proc/PID/status`.
@@ -185,128 +162,76 @@ pub struct Status {
     pub threads: u64,
 }
 
-/// A milestone running as a child process. Killed when dropped.
+/// A milestone running as a child process, in a process group of its own.
+/// The group is killed when this is dropped, or when the thread that
+/// started it ends (for the tool, its main thread): a tool killed with
+/// SIGKILL leaves no server behind on a port.
 pub struct Server {
-    pub addr: SocketAddr,
-    child: Child,
-    stderr: Arc<Mutex<String>>,
+    pub addr: std::net::SocketAddr,
+    process: Process,
 }
 
 impl Server {
-    /// Starts the milestone on `127.0.0.1:0` with `SLEEP_MS` set and, from m4
-    /// on, the number of workers; waits for its `Listening on` line.
+    /// Starts the milestone on `127.0.0.1:0` with `SLEEP_MS` set and, for a
+    /// pool, the number of workers; waits for its `Listening on` line.
     pub fn start(milestone: &Milestone, workers: usize, sleep_ms: u64) -> Result<Server, String> {
         let mut command = Command::new(&milestone.binary);
         command.arg("127.0.0.1:0");
-        if matches!(Model::of(milestone.number, workers), Model::Pool(_)) {
+        if milestone.spec.takes_workers() {
             command.arg(workers.to_string());
         }
-        die_with_this_thread(&mut command);
-        let mut child = command
-            .env("SLEEP_MS", sleep_ms.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", milestone.binary.display()))?;
+        command.env("SLEEP_MS", sleep_ms.to_string());
+        Server::spawn(milestone.name(), command)
+    }
 
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut pipe = child.stderr.take().unwrap();
-        let sink = Arc::clone(&stderr);
-        thread::spawn(move || {
-            let mut buf = [0; 4096];
-            while let Ok(n @ 1..) = pipe.read(&mut buf) {
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-
-        // The first line gives the port; every line after it (m4 on prints
-        // one per request) is read and dropped, so the pipe never fills up.
-        let (tx, rx) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        thread::spawn(move || {
-            let mut lines = BufReader::new(stdout);
-            let mut first = String::new();
-            let _ = lines.read_line(&mut first);
-            let _ = tx.send(first);
-            let _ = std::io::copy(&mut lines, &mut std::io::sink());
-        });
-        let mut server = Server {
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            child,
-            stderr,
-        };
-        let line = rx.recv_timeout(STARTUP_PATIENCE).unwrap_or_default();
-        match line
-            .trim_end()
-            .strip_prefix("Listening on http://")
-            .and_then(|a| a.parse().ok())
-        {
-            Some(addr) => server.addr = addr,
-            None => {
-                let _ = server.child.kill();
-                let _ = server.child.wait();
-                return Err(format!(
-                    "{} printed {:?} instead of `Listening on http://IP:PORT`{}",
-                    milestone.name,
-                    line.trim_end(),
-                    last_line(&server.stderr.lock().unwrap())
-                        .map(|l| format!("; stderr: {l}"))
-                        .unwrap_or_default()
-                ));
-            }
+    /// Starts `command`, a milestone's, and waits for its `Listening on` line.
+    pub fn spawn(name: &str, command: Command) -> Result<Server, String> {
+        let program = command.get_program().to_string_lossy().into_owned();
+        let mut process =
+            Process::spawn(command).map_err(|e| format!("cannot start {program}: {e}"))?;
+        // m4 on prints a line per request: the harness reads every line, so
+        // the pipe never fills up, and keeps a bounded amount of them.
+        match process.listening_line(STARTUP_PATIENCE) {
+            Ok(addr) => Ok(Server { addr, process }),
+            Err(err) => Err(format!("{name} did not start: {err}")),
         }
-        Ok(server)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
     }
 
     /// Whether the process has ended by itself.
     pub fn has_exited(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(Some(_)))
+        self.process.try_wait().is_some()
     }
 
     /// Whether the process ends within `patience`: a server that just lost a
     /// connection may be in the middle of dying.
     pub fn exits_within(&mut self, patience: Duration) -> bool {
-        let step = Duration::from_millis(10);
-        let mut waited = Duration::ZERO;
-        while waited < patience {
-            if self.has_exited() {
-                return true;
-            }
-            thread::sleep(step);
-            waited += step;
-        }
-        self.has_exited()
+        self.process.wait_for_exit(patience).is_some()
     }
 
     /// Why the process ended: the last line it printed on stderr (its panic
     /// message when it died of one), or else its exit status.
     pub fn cause_of_death(&mut self) -> String {
-        // The reader thread may still be copying the last bytes.
-        thread::sleep(Duration::from_millis(50));
-        if let Some(line) = last_line(&self.stderr.lock().unwrap()) {
-            return line;
+        if let Some(words) = self.process.last_words() {
+            return words;
         }
-        match self.child.try_wait() {
-            Ok(Some(status)) => match (status.code(), status.signal()) {
-                (Some(code), _) => format!("exit code {code}"),
-                (None, Some(signal)) => format!("killed by signal {signal}"),
-                (None, None) => status.to_string(),
-            },
-            _ => "no longer answers".to_string(),
+        match self.process.try_wait() {
+            Some(status) => harness::process::describe(status),
+            None => "no longer answers".to_string(),
         }
     }
 
     /// The CPU time the server has used so far, user and system, all its
     /// threads together (those that have ended too).
     pub fn cpu_time(&self) -> Option<Duration> {
-        cpu_time(&format!("/proc/{}/stat", self.child.id()))
+        cpu_time(&format!("/proc/{}/stat", self.pid()))
     }
 
     pub fn status(&self) -> Option<Status> {
-        let text = fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let text = fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
         let field = |name: &str| -> Option<u64> {
             let line = text.lines().find(|l| l.starts_with(name))?;
             line[name.len()..].split_whitespace().next()?.parse().ok()
@@ -317,34 +242,6 @@ impl Server {
             peak_virtual_kib: field("VmPeak:")?,
             threads: field("Threads:")?,
         })
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Makes the child get SIGKILL when the thread that starts it ends, which
-/// for the milestones is the tool's main thread: a tool killed with SIGKILL
-/// (or dying any other way) leaves no server behind on a port.
-fn die_with_this_thread(command: &mut Command) {
-    let parent = std::process::id() as libc::pid_t;
-    // SAFETY: the closure runs in the child between fork and exec, and calls
-    // only prctl, getppid and _exit, which are async-signal-safe.
-    unsafe {
-        command.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            // The parent may have died before prctl: then nobody will signal.
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
     }
 }
 
@@ -372,22 +269,6 @@ fn stat_ticks(stat: &str) -> Option<u64> {
     Some(user + system)
 }
 
-/// The panic message if the text holds one (`thread … panicked at FILE:` then
-/// the message on the next line), or else its last line.
-fn last_line(text: &str) -> Option<String> {
-    let mut lines = text.lines().map(str::trim);
-    if lines.any(|l| l.contains("panicked at")) {
-        if let Some(message) = lines.next() {
-            return Some(format!("panicked: {message}"));
-        }
-    }
-    text.lines()
-        .map(str::trim)
-        .rev()
-        .find(|l| !l.is_empty())
-        .map(str::to_string)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,12 +276,13 @@ mod tests {
     const SLEEP: Duration = Duration::from_millis(500);
 
     #[test]
-    fn each_milestone_number_has_its_model() {
-        assert_eq!(Model::of(1, 4), Model::NoSleep);
-        assert_eq!(Model::of(2, 4), Model::OneThread);
-        assert_eq!(Model::of(3, 4), Model::ThreadPerRequest);
-        for n in 4..=6 {
-            assert_eq!(Model::of(n, 3), Model::Pool(3));
+    fn each_kind_of_milestone_has_its_model() {
+        let model = |name| Model::of(harness::milestones::find(name).unwrap().kind, 3);
+        assert_eq!(model("m1"), Model::NoSleep);
+        assert_eq!(model("m2"), Model::OneThread);
+        assert_eq!(model("m3"), Model::ThreadPerRequest);
+        for name in ["m4", "m5", "m6"] {
+            assert_eq!(model(name), Model::Pool(3));
         }
     }
 
@@ -431,14 +313,5 @@ mod tests {
         assert_eq!(stat_ticks(stat), Some(1234 + 567));
         assert_eq!(stat_ticks("4242 (m6) S 1"), None);
         assert!(own_cpu_time().is_some());
-    }
-
-    #[test]
-    fn milestone_names_are_m_and_a_number() {
-        assert_eq!(number("m1"), Some(1));
-        assert_eq!(number("m12"), Some(12));
-        for bad in ["m", "m0", "m01", "M1", "1", "m1a", "mx"] {
-            assert_eq!(number(bad), None, "{bad}");
-        }
     }
 }
