@@ -774,10 +774,9 @@ fn build_result(context: &mut Context) -> Outcome {
                 .expected("`pub fn build(size: usize) -> Result<ThreadPool, PoolCreationError>`")
                 .replay(replay)
         }
-        (None, None) => Outcome::fail(format!(
-            "no `fn build` in {}: the pool is still made by a `new` that panics on 0",
-            src.display()
-        ))
+        (None, None) => Outcome::fail(
+            "no `fn build` in src/: the pool is still made by a `new` that panics on 0",
+        )
         .expected("`pub fn build(size: usize) -> Result<ThreadPool, PoolCreationError>`")
         .replay(replay),
     }
@@ -845,23 +844,21 @@ fn shutdown(context: &mut Context) -> Outcome {
         ),
         None => format!("the server still ran {} after Ctrl-C", secs(exited_after)),
     };
-    let measured = format!(
-        "{how_it_ended}; the /sleep in flight: {}",
-        page_wrong.as_deref().unwrap_or("its page")
-    );
+    let in_flight = match &page_wrong {
+        None => "got its page".to_string(),
+        Some(why) => format!("got no page ({why})"),
+    };
+    let measured = format!("{how_it_ended}; the /sleep in flight {in_flight}");
     let replay = context.by_hand(
         "`curl -i http://ADDR/sleep` in a second terminal, and Ctrl-C in the first while it sleeps",
     );
     match (status, &page_wrong) {
-        (Some(status), None) if status.success() => Outcome::pass(format!(
-            "after Ctrl-C the /sleep in flight got its page and the server exited with 0 \
-             {} later",
-            secs(exited_after)
-        ))
+        (Some(status), None) if status.success() => Outcome::pass(
+            "Ctrl-C: the /sleep in flight got its page, then the server exited with 0",
+        )
         .timing(measured, theory),
         _ => Outcome::fail(format!(
-            "after Ctrl-C (SIGINT): {how_it_ended}; the /sleep in flight: {}",
-            page_wrong.as_deref().unwrap_or("its page")
+            "Ctrl-C: the /sleep in flight {in_flight}, and the server did not exit with 0"
         ))
         .timing(measured, theory)
         .bytes(&answer)

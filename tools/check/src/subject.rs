@@ -191,6 +191,7 @@ impl Subject {
             Launch::Crate { binary, dir } => {
                 let mut command = Command::new(binary);
                 command.current_dir(dir);
+                limit_resources(&mut command);
                 let mut process = Process::spawn(command)
                     .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
                 let addr = wait_until_listening(&mut process)?;
@@ -200,6 +201,29 @@ impl Subject {
                 })
             }
         }
+    }
+}
+
+/// Bounds what a student's server can take: memory (address space) and CPU
+/// time. Its wall-clock time is bounded by the checks, which kill it.
+fn limit_resources(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    const MEMORY: libc::rlim_t = 4 << 30;
+    const CPU_SECONDS: libc::rlim_t = 300;
+    // SAFETY: setrlimit is async-signal-safe, and the limits live on the stack.
+    unsafe {
+        command.pre_exec(|| {
+            for (resource, limit) in [(libc::RLIMIT_AS, MEMORY), (libc::RLIMIT_CPU, CPU_SECONDS)] {
+                let limit = libc::rlimit {
+                    rlim_cur: limit,
+                    rlim_max: limit,
+                };
+                if libc::setrlimit(resource, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
     }
 }
 
