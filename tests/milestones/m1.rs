@@ -54,3 +54,8 @@ fn empty_connection_kills_the_server() {
         "stderr:\n{stderr}"
     );
 }
+
+#[test]
+fn passes_the_checks_of_m1() {
+    crate::checks::assert_passes_its_checks("m1");
+}

@@ -39,3 +39,8 @@ fn fast_request_waits_behind_sleep() {
         "GET / took only {waited:?}"
     );
 }
+
+#[test]
+fn passes_the_checks_of_m2() {
+    crate::checks::assert_passes_its_checks("m2");
+}

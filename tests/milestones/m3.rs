@@ -59,3 +59,8 @@ fn empty_connection_kills_only_its_thread() {
     server.wait_for_stderr("called `Option::unwrap()` on a `None` value");
     assert_eq!(server.get("/").status_line(), "HTTP/1.1 200 OK");
 }
+
+#[test]
+fn passes_the_checks_of_m3() {
+    crate::checks::assert_passes_its_checks("m3");
+}

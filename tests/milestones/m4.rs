@@ -119,3 +119,8 @@ fn pool_runs_its_jobs_in_parallel() {
     let pool = ThreadPool::new(4);
     support::assert_jobs_run_in_parallel(4, |job| pool.execute(job));
 }
+
+#[test]
+fn passes_the_checks_of_m4() {
+    crate::checks::assert_passes_its_checks("m4");
+}

@@ -310,3 +310,8 @@ fn panicking_jobs_leave_every_worker_alive() {
     // All four workers are still there: four jobs can run at once.
     support::assert_jobs_run_in_parallel(4, |job| pool.execute(job));
 }
+
+#[test]
+fn passes_the_checks_of_m6() {
+    crate::checks::assert_passes_its_checks("m6");
+}

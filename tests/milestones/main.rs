@@ -3,6 +3,7 @@
 //!
 //! `cargo test --test milestones m2::` runs one milestone's tests.
 
+mod checks;
 mod contract;
 mod just;
 mod m1;
