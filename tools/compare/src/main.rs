@@ -2,12 +2,13 @@
 //! `127.0.0.1:0`, drives it through the same scenarios, stops it, and
 //! reports what each one teaches: a table, JSON, Markdown, SVG charts.
 
+mod bench;
 mod chart;
 mod report;
 mod scenarios;
 mod server;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use scenarios::{Metrics, Stop};
 use serde::Serialize;
@@ -18,9 +19,18 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 ///
 /// Every milestone is built in release, started on 127.0.0.1:0 with
 /// SLEEP_MS set to --sleep-ms, and started afresh for every scenario.
+/// `compare bench MILESTONE [OHA ARGS]` load-tests one with oha instead.
 #[derive(Parser, Debug)]
-#[command(name = "compare", version, max_term_width = 100)]
+#[command(
+    name = "compare",
+    version,
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Tool>,
+
     /// Milestones to compare, e.g. `m2 m3` [default: every one]
     #[arg(value_name = "MILESTONE")]
     milestones: Vec<String>,
@@ -73,6 +83,26 @@ struct Cli {
     /// Also write one SVG chart per scenario into DIR (DIR/blocked.svg, …)
     #[arg(long, value_name = "DIR")]
     svg: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Tool {
+    /// Load-test one milestone's release build with oha, as `just bench` does
+    ///
+    /// Builds MILESTONE in release, starts it on 127.0.0.1:0, runs `oha
+    /// --disable-keepalive --no-tui [OHA ARGS] URL/` with its output passed
+    /// through, and then prints the CPU time oha and the milestone used.
+    Bench {
+        /// The milestone, e.g. `m1`
+        milestone: String,
+        /// oha's own arguments, e.g. `-n 20000 -c 16`
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "OHA ARGS"
+        )]
+        oha_args: Vec<String>,
+    },
 }
 
 /// A whole number of seconds or a decimal one, above 0 and at most 600.
@@ -207,6 +237,13 @@ fn one_line(rendered: &str) -> String {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    if let Some(Tool::Bench {
+        milestone,
+        oha_args,
+    }) = &cli.command
+    {
+        return bench::run(milestone, oha_args);
+    }
     let root = harness::repo_root();
     let chosen = choose(&cli.milestones).map_err(Failure::Usage)?;
     // Make the output folders now: a typo should not cost a whole run.

@@ -394,6 +394,70 @@ fn bad_arguments_get_one_line_and_exit_2() {
         "cannot be used with",
     );
     misuse(&["--fast"], "unexpected argument '--fast'");
+    misuse(
+        &["bench", "m9"],
+        "no milestone named 'm9'; choose one of: m1 m2 m3",
+    );
+    misuse(&["bench"], "<MILESTONE>");
+}
+
+/// A stand-in for oha in a folder of its own: prints its arguments and
+/// exits 3. Put the folder first on PATH.
+fn fake_oha() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let oha = dir.path().join("oha");
+    fs::write(&oha, "#!/bin/sh\necho \"oha got: $*\"\nexit 3\n").unwrap();
+    fs::set_permissions(&oha, fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+#[test]
+fn bench_runs_oha_against_the_milestone_and_exits_as_oha_does() {
+    let oha = fake_oha();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path = std::env::join_paths(
+        std::iter::once(oha.path().to_path_buf()).chain(std::env::split_paths(&path)),
+    )
+    .unwrap();
+    Command::cargo_bin("compare")
+        .unwrap()
+        .args(["bench", "m4", "--", "-n", "20", "-c", "2"])
+        .env("PATH", path)
+        .assert()
+        .code(3)
+        .stdout(
+            predicate::str::is_match(
+                "^oha --disable-keepalive -n 20 -c 2 http://127.0.0.1:[0-9]+/ \\(m4, release build\\)\n\
+                 oha got: --disable-keepalive --no-tui -n 20 -c 2 http://127.0.0.1:[0-9]+/\n\
+                 CPU time: oha [0-9.]+ s user \\+ [0-9.]+ s system\n\
+                 CPU time: m4 [0-9.]+ s \\(user \\+ system\\)\n$",
+            )
+            .unwrap(),
+        );
+}
+
+#[test]
+fn bench_without_oha_says_how_to_install_it() {
+    if ["/usr/bin/oha", "/bin/oha"]
+        .iter()
+        .any(|p| std::path::Path::new(p).exists())
+    {
+        eprintln!("note: oha is installed system-wide; cannot hide it");
+        return;
+    }
+    // Before building anything: PATH has no Cargo either.
+    Command::cargo_bin("compare")
+        .unwrap()
+        .args(["bench", "m1"])
+        .env("PATH", "/usr/bin:/bin")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(
+            "error: oha is not installed; install it with: \
+             cargo install oha --locked --version 1.16.0\n",
+        );
 }
 
 #[test]
