@@ -63,33 +63,12 @@ compare *args:
 [no-exit-message]
 bench milestone *args="-n 20000 -c 16": (_check milestone)
     #!/usr/bin/env bash
-    set -euo pipefail
+    # Checked here as well as in the tool: at once, before Cargo builds
+    # anything (and on a PATH without Cargo, as the recipe's test runs it).
     if ! command -v oha > /dev/null; then
         echo "error: oha is not installed; install it with: cargo install oha --locked --version 1.16.0" >&2
         exit 1
     fi
-    cargo build --quiet --release --package {{milestone}}
-    # Start it on a free port and read the port from its first line. From m4
-    # on it prints a line per request: drain them so it never blocks on them.
-    coproc server { exec cargo run --quiet --release --package {{milestone}} -- 127.0.0.1:0; }
-    pid=$server_PID
-    trap 'kill $pid 2> /dev/null || true' EXIT
-    exec 3<&"${server[0]}" # a coprocess's own descriptors do not reach subshells
-    read -r line <&3
-    cat <&3 > /dev/null &
-    url=${line#Listening on }
-    # The server's CPU time so far (user + system, in seconds), from /proc.
-    cpu() { awk -v tick="$(getconf CLK_TCK)" '{ print ($14 + $15) / tick }' /proc/$pid/stat 2> /dev/null; }
-    before=$(cpu)
-    echo "oha --disable-keepalive {{args}} $url/ ({{milestone}}, release build)"
-    # These servers close the connection after each answer: a new one per request.
-    # oha's own CPU time, which bash's `time` reports: on stdout, after oha's.
-    TIMEFORMAT='CPU time: oha %U s user + %S s system'
-    { time oha --disable-keepalive --no-tui {{args}} "$url/" 2>&3; } 3>&2 2>&1
-    after=$(cpu)
-    if [ -n "$after" ]; then
-        echo "CPU time: {{milestone}} $(awk "BEGIN { printf \"%.2f\", $after - $before }") s (user + system)"
-    fi
-    # A connection oha abandoned (`-z` does at its deadline) may still kill it.
-    sleep 0.3
-    kill -0 $pid 2> /dev/null || echo "note: {{milestone}} died during the run" >&2
+    # The tool builds the milestone in release, starts it on a free port,
+    # runs oha against it and prints the CPU time each side used.
+    exec cargo run --quiet --package compare -- bench {{milestone}} -- {{args}}
