@@ -826,7 +826,7 @@ fn shutdown(context: &mut Context) -> Outcome {
     if let Err(e) = process.signal(libc::SIGINT) {
         return Outcome::fail(format!("cannot send SIGINT to the server: {e}"));
     }
-    let status = process.wait_for_exit(sleep + SLEEP_LIMIT);
+    let status = process.wait_for_exit(sleep + QUICK * 2);
     let exited_after = signalled.elapsed();
     let answer = slow.wait();
     let page = context.page("hello.html");

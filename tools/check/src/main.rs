@@ -14,6 +14,7 @@ use std::{
     os::unix::process::CommandExt,
     path::{Path, PathBuf},
     process::{Command, ExitCode},
+    time::Duration,
 };
 
 /// Check a web server against a milestone's lessons.
@@ -43,6 +44,11 @@ struct Cli {
     /// Print the results as JSON on stdout
     #[arg(long)]
     json: bool,
+
+    /// With --repo: how long the crate may take to build, in seconds
+    #[arg(long, default_value_t = 300, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    build_timeout: u64,
 
     /// Workers for our own milestones' pools (m4 on)
     #[arg(long, default_value_t = 4, value_name = "N",
@@ -99,7 +105,8 @@ fn main() -> ExitCode {
                 if !cli.json {
                     println!("Building the crate in {} …", dir.display());
                 }
-                let binary = match cargo::build_crate(&dir) {
+                let binary = match cargo::build_crate(&dir, Duration::from_secs(cli.build_timeout))
+                {
                     Ok(binary) => binary,
                     Err(e) => {
                         let message = format!("your crate does not build: {e}");

@@ -123,6 +123,23 @@ fn a_crate_that_does_not_compile_is_one_line_and_exit_2() {
 }
 
 #[test]
+fn a_build_that_never_ends_is_stopped_at_its_time_limit() {
+    let dir = student_crate("fn main() {}\n");
+    fs::write(dir.path().join("build.rs"), "fn main() {\n    loop {}\n}\n").unwrap();
+    let start = Instant::now();
+    check("m1", dir.path())
+        .args(["--build-timeout", "5"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::ends_with(
+            "✗ your crate does not build: `cargo build` did not finish within 5 s \
+             (a build script that never ends?)\n",
+        ));
+    assert!(start.elapsed() < Duration::from_secs(60));
+    assert!(!runs_from(dir.path()), "the build script still runs");
+}
+
+#[test]
 fn a_server_that_panics_at_start_is_one_line_and_exit_2() {
     let dir = student_crate("fn main() {\n    panic!(\"no config\");\n}\n");
     check("m1", dir.path())

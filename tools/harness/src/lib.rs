@@ -8,9 +8,11 @@
 //!   a bound (echoing its stderr too, if asked), and killing the whole group
 //!   when done.
 
+pub mod just;
 pub mod milestones;
 pub mod process;
 
+pub use just::just;
 pub use milestones::{Kind, MILESTONES, Milestone};
 pub use process::{Process, StartError};
 

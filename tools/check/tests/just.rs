@@ -1,0 +1,89 @@
+//! The `just check` recipe, as the README and the book tell students to
+//! type it. Needs `just`: without it these print a note and pass, except on
+//! CI (`CI` set), where a missing `just` fails.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::{fs, path::Path};
+
+const COMMIT_1: &str = r#"use std::{
+    io::{BufReader, prelude::*},
+    net::{TcpListener, TcpStream},
+};
+
+fn main() {
+    let listener = TcpListener::bind("127.0.0.1:7878").unwrap();
+
+    for stream in listener.incoming() {
+        let stream = stream.unwrap();
+
+        handle_connection(stream);
+    }
+}
+
+fn handle_connection(mut stream: TcpStream) {
+    let buf_reader = BufReader::new(&mut stream);
+    let http_request: Vec<_> = buf_reader
+        .lines()
+        .map(|result| result.unwrap())
+        .take_while(|line| !line.is_empty())
+        .collect();
+
+    println!("Request: {http_request:#?}");
+}
+"#;
+
+#[test]
+fn just_check_runs_a_milestones_checks() {
+    let Some(mut just) = harness::just(&harness::repo_root()).map(Command::from_std) else {
+        return;
+    };
+    just.args(["check", "m2"]).assert().code(0).stdout(
+        predicate::str::contains("Checking m2 against our m2 (milestones/m2)")
+            .and(predicate::str::ends_with("4 passed, 0 failed\n")),
+    );
+}
+
+#[test]
+fn just_check_takes_a_repo_relative_to_where_it_is_typed() {
+    // The module's commit 1 (the book's listing 21-2): it prints the
+    // request and answers nothing, so its checks fail, exit 1.
+    let outside = tempfile::tempdir().unwrap();
+    let dir = outside.path().join("me");
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    fs::write(dir.join("src/main.rs"), COMMIT_1).unwrap();
+    let Some(mut just) = harness::just(outside.path()).map(Command::from_std) else {
+        return;
+    };
+    just.arg("--justfile")
+        .arg(Path::new(&harness::repo_root()).join("justfile"))
+        .args(["check", "m1", "root", "--repo", "me"])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains(format!(
+                "Checking m1 against the crate in {}",
+                dir.canonicalize().unwrap().display()
+            ))
+            .and(predicate::str::contains(
+                "✗ root               GET /: the server closed the connection without sending a byte",
+            )),
+        )
+        .stderr("");
+}
+
+#[test]
+fn just_check_explains_a_wrong_milestone_in_one_line() {
+    let Some(mut just) = harness::just(&harness::repo_root()).map(Command::from_std) else {
+        return;
+    };
+    just.args(["check", "m99"])
+        .assert()
+        .code(2)
+        .stderr(format!("error: {}\n", harness::milestones::unknown("m99")));
+}
