@@ -15,6 +15,13 @@ start *args:
     @# A relative DIR is relative to where you typed this, not to this folder.
     @cargo run --quiet --package start -- --cwd {{quote(invocation_directory())}} "$@"
 
+# Check a server against a milestone: `just check m3`, `just check m1 --repo ~/advprog-modul6`, `just check m4 --addr 127.0.0.1:7878`
+[no-exit-message]
+[positional-arguments]
+check *args:
+    @# A relative --repo DIR is relative to where you typed this.
+    @cargo run --quiet --package check -- --cwd {{quote(invocation_directory())}} "$@"
+
 # Run a milestone: `just run m3`, `just run m3 127.0.0.1:8080`
 [no-exit-message]
 run milestone *args: (_check milestone)
