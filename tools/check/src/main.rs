@@ -192,7 +192,10 @@ fn main() -> ExitCode {
 /// the crate's binary already built, and returns its exit code; an error
 /// when this machine gives us no namespace.
 fn run_in_private_network(binary: &Path) -> std::io::Result<ExitCode> {
-    let mut command = Command::new(std::env::current_exe()?);
+    // /proc/self/exe is this very program even if its file was replaced
+    // since it started (a rebuild), where current_exe() would name the
+    // new file or a deleted one.
+    let mut command = Command::new("/proc/self/exe");
     command
         .args(std::env::args_os().skip(1))
         .arg("--built")

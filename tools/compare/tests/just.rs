@@ -10,21 +10,7 @@ use std::path::Path;
 
 /// `just` run from the repository root, or `None` to skip when it is missing.
 fn just() -> Option<Command> {
-    let found = std::process::Command::new("just")
-        .arg("--version")
-        .output()
-        .is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "`just` is not installed on CI"
-        );
-        eprintln!("note: `just` is not installed; justfile tests skipped");
-        return None;
-    }
-    let mut just = Command::new("just");
-    just.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."));
-    Some(just)
+    harness::just(&harness::repo_root()).map(Command::from_std)
 }
 
 #[test]

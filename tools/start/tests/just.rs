@@ -15,24 +15,12 @@ use support::{assert_refused, git, repo};
 /// builds `start` into a target folder of its own, so that it never
 /// replaces the binary the other tests are running.
 fn just_in(dir: &Path) -> Option<Command> {
-    let found = std::process::Command::new("just")
-        .arg("--version")
-        .output()
-        .is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "`just` is not installed on CI"
-        );
-        eprintln!("note: `just` is not installed; justfile tests skipped");
-        return None;
-    }
-    let mut just = Command::new("just");
-    just.current_dir(dir).env(
+    let mut just = harness::just(dir)?;
+    just.env(
         "CARGO_TARGET_DIR",
         Path::new(env!("CARGO_TARGET_TMPDIR")).join("just-start"),
     );
-    Some(just)
+    Some(Command::from_std(just))
 }
 
 #[test]
