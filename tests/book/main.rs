@@ -8,6 +8,7 @@
 
 mod build;
 mod chapters;
+mod checks;
 mod code_blocks;
 mod diffs;
 mod includes;

@@ -141,6 +141,23 @@ fn commit_3_passes_m1_and_fails_m4_on_the_sleep_route() {
             .and(predicate::str::contains("✓ not-found"))
             .and(predicate::str::ends_with("2 passed, 0 failed\n")),
     );
+    let output = check("m4", dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    // The README shows this run, in a student's home folder.
+    let shown = String::from_utf8(output.stdout.clone()).unwrap().replace(
+        &dir.canonicalize().unwrap().display().to_string(),
+        "/home/student/advprog-modul6",
+    );
+    let readme = fs::read_to_string(harness::repo_root().join("README.md")).unwrap();
+    let quoted = readme
+        .split("$ just check m4 --repo ~/advprog-modul6\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README quotes `just check m4 --repo ~/advprog-modul6`");
+    assert_eq!(
+        quoted, shown,
+        "the README's example is stale: paste this run"
+    );
     check("m4", dir).assert().code(1).stdout(
         predicate::str::contains("✓ not-found")
             .and(predicate::str::contains(
