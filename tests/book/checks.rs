@@ -99,7 +99,7 @@ fn the_introductions_table_lists_the_checks_each_milestone_adds() {
             .collect();
         let added: Vec<&str> = check::CHECKS
             .iter()
-            .filter(|c| c.from == milestone.name)
+            .filter(|c| c.from == Some(milestone.name))
             .map(|c| c.name)
             .collect();
         assert_eq!(

@@ -32,8 +32,9 @@ const EMPTY_CONNECTIONS: usize = 8;
 pub struct Check {
     /// What the user types to select it: `just check m4 pool-size`.
     pub name: &'static str,
-    /// The first milestone whose checks include it.
-    pub from: &'static str,
+    /// The first milestone whose checks include it; `None` for a check of
+    /// the module's stages only, run by name.
+    pub from: Option<&'static str>,
     /// The last one, when a later milestone's lesson undoes it.
     pub until: Option<&'static str>,
     /// What it checks, in a line.
@@ -49,7 +50,9 @@ pub struct Check {
 impl Check {
     /// Whether milestone `number` includes this check.
     pub fn belongs_to(&self, number: u32) -> bool {
-        let from = harness::milestones::number(self.from).unwrap_or(u32::MAX);
+        let Some(from) = self.from.and_then(harness::milestones::number) else {
+            return false;
+        };
         let until = self.until.and_then(harness::milestones::number);
         number >= from && until.is_none_or(|until| number <= until)
     }
@@ -58,8 +61,18 @@ impl Check {
 /// Every check, in the order they run.
 pub const CHECKS: &[Check] = &[
     Check {
+        name: "prints-request",
+        from: None,
+        until: None,
+        what: "the server accepts a connection and prints the request it read",
+        hint: "reading the request: a `BufReader` over the stream, its lines up to the \
+               empty one, printed with `println!` (book listing 21-2)",
+        needs: None,
+        run: prints_request,
+    },
+    Check {
         name: "root",
-        from: "m1",
+        from: Some("m1"),
         until: None,
         what: "GET / answers 200 OK with hello.html and a correct Content-Length",
         hint: "returning HTML: a status line, headers, a blank line, then the body, \
@@ -69,7 +82,7 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "not-found",
-        from: "m1",
+        from: Some("m1"),
         until: None,
         what: "any other request answers 404 NOT FOUND with 404.html",
         hint: "validating the request and selectively responding: only `GET / HTTP/1.1` \
@@ -79,7 +92,7 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "sleep",
-        from: "m2",
+        from: Some("m2"),
         until: None,
         what: "GET /sleep answers 200 OK with hello.html after a delay",
         hint: "simulating a slow request: a `GET /sleep HTTP/1.1` arm that calls \
@@ -89,7 +102,7 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "blocks",
-        from: "m2",
+        from: Some("m2"),
         until: Some("m2"),
         what: "with one thread, GET / waits behind a /sleep in flight",
         hint: "one thread serves one connection at a time, so a slow request holds up \
@@ -99,7 +112,7 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "parallel",
-        from: "m3",
+        from: Some("m3"),
         until: None,
         what: "GET / does not wait behind a /sleep in flight",
         hint: "serving connections in parallel: a thread for each (`thread::spawn`, \
@@ -109,7 +122,7 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "pool-size",
-        from: "m4",
+        from: Some("m4"),
         until: None,
         what: "a pool bounds how many requests run at once",
         hint: "a ThreadPool: a fixed number of workers take jobs from one channel, so at \
@@ -119,7 +132,7 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "build-result",
-        from: "m5",
+        from: Some("m5"),
         until: None,
         what: "ThreadPool::build returns a Result instead of panicking",
         hint: "a constructor that can fail returns `Result<ThreadPool, PoolCreationError>` \
@@ -130,7 +143,7 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "shutdown",
-        from: "m6",
+        from: Some("m6"),
         until: None,
         what: "Ctrl-C lets the request in flight finish, then the server exits with 0",
         hint: "graceful shutdown: handle Ctrl-C, stop accepting, and let `Drop for \
@@ -140,7 +153,7 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "empty-connections",
-        from: "m6",
+        from: Some("m6"),
         until: None,
         what: "connections that send nothing cost no worker and no crash",
         hint: "robust error handling: a client that hangs up without a byte ends its own \
@@ -151,7 +164,7 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "bad-request",
-        from: "m6",
+        from: Some("m6"),
         until: None,
         what: "a malformed request gets 400 BAD REQUEST and the server keeps serving",
         hint: "never trust the client: parse the request line into method, path and \
@@ -161,7 +174,7 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "http-1-0",
-        from: "m6",
+        from: Some("m6"),
         until: None,
         what: "GET / HTTP/1.0 (ab, older clients) is served like GET / HTTP/1.1",
         hint: "parsing the request line instead of matching it whole: HTTP/1.0 asks for \
@@ -342,6 +355,11 @@ pub fn replay_command(addr: &str, request: &[u8]) -> String {
     format!("printf '{escaped}' | nc {host} {port}")
 }
 
+/// The check called `name`.
+pub fn find(name: &str) -> Option<&'static Check> {
+    CHECKS.iter().find(|c| c.name == name)
+}
+
 /// The checks of milestone `milestone`, in order.
 pub fn of(milestone: &harness::Milestone) -> Vec<&'static Check> {
     CHECKS
@@ -360,8 +378,11 @@ pub fn select(
     if names.is_empty() {
         return Ok(all);
     }
+    // A check of the module's stages only (`prints-request`) is run by name
+    // with any milestone.
+    let runnable = |c: &Check| c.from.is_none() || all.iter().any(|a| a.name == c.name);
     for name in names {
-        if !all.iter().any(|c| c.name == name) {
+        if !CHECKS.iter().any(|c| c.name == name && runnable(c)) {
             let list: Vec<&str> = all.iter().map(|c| c.name).collect();
             return Err(format!(
                 "{} has no check named '{name}'; its checks: {}",
@@ -370,8 +391,9 @@ pub fn select(
             ));
         }
     }
-    Ok(all
-        .into_iter()
+    Ok(CHECKS
+        .iter()
+        .filter(|c| runnable(c))
         .filter(|c| {
             names.iter().any(|n| n == c.name)
                 || CHECKS
@@ -504,6 +526,41 @@ fn page_check(
             .replay(context.replay(&request)),
     };
     (outcome, Some(exchange))
+}
+
+fn prints_request(context: &mut Context) -> Outcome {
+    if !context.subject.starts_the_server() {
+        return Outcome::skip("not run: it reads what the server prints; check it with --repo DIR");
+    }
+    let server = match context.start() {
+        Ok(server) => server,
+        Err(why) => return cannot_start(why),
+    };
+    let request = http::get("/", server.addr);
+    let exchange = http::exchange(server.addr, &request, QUICK);
+    let process = server.process.as_ref().expect("the checker started it");
+    let printed = |p: &harness::Process| {
+        let out = p.stdout();
+        out.contains("GET / HTTP/1.1") && out.contains("course-check")
+    };
+    let patience = Instant::now() + Duration::from_secs(2);
+    while !printed(process) && Instant::now() < patience {
+        thread::sleep(Duration::from_millis(10));
+    }
+    if printed(process) {
+        return Outcome::pass("it printed the request line and headers it read");
+    }
+    let stdout = process.stdout();
+    Outcome::fail(match stdout.trim().is_empty() {
+        true => "it printed nothing for the request".to_string(),
+        false => format!(
+            "it printed {}, not the request",
+            http::quote(stdout.trim().as_bytes(), 120)
+        ),
+    })
+    .bytes(&exchange)
+    .expected("the request on stdout: `GET / HTTP/1.1`, then its headers")
+    .replay(context.replay(&request))
 }
 
 fn root(context: &mut Context) -> Outcome {
@@ -986,11 +1043,9 @@ mod tests {
             if let Some(need) = check.needs {
                 assert!(CHECKS[..i].iter().any(|c| c.name == need), "{need}");
             }
-            assert!(
-                harness::milestones::find(check.from).is_ok(),
-                "{}",
-                check.from
-            );
+            if let Some(from) = check.from {
+                assert!(harness::milestones::find(from).is_ok(), "{from}");
+            }
         }
     }
 

@@ -45,6 +45,9 @@ pub struct Subject {
     pub sources: Option<PathBuf>,
     /// How the subject is described in the first line of the output.
     pub description: String,
+    /// A student's pool size, read from `ThreadPool::new(4)` or
+    /// `ThreadPool::build(4)` in its `main.rs`.
+    pub pool_size: Option<usize>,
 }
 
 /// A server the checks can talk to; killed (its whole process group) when
@@ -90,6 +93,7 @@ impl Subject {
             pages: Some(folder.clone()),
             sources: Some(folder.join("src")),
             description: format!("our {} (milestones/{})", milestone.name, milestone.name),
+            pool_size: None,
         }
     }
 
@@ -103,6 +107,7 @@ impl Subject {
             pages: Some(dir.to_path_buf()),
             sources: Some(dir.join("src")),
             description: format!("the crate in {}", dir.display()),
+            pool_size: pool_size_in(&dir.join("src/main.rs")),
         }
     }
 
@@ -113,6 +118,7 @@ impl Subject {
             pages: None,
             sources: None,
             description: format!("the server on {addr}"),
+            pool_size: None,
         }
     }
 
@@ -140,13 +146,14 @@ impl Subject {
         !matches!(self.launch, Launch::Running(_))
     }
 
-    /// The pool's size when the checker knows it.
+    /// The pool's size when the checker knows it: it passes it to our
+    /// milestones, and reads it in a student's `main.rs`.
     pub fn workers(&self) -> Option<usize> {
         match &self.launch {
             Launch::Milestone {
                 milestone, workers, ..
             } if milestone.takes_workers() => Some(*workers),
-            _ => None,
+            _ => self.pool_size,
         }
     }
 
@@ -202,6 +209,20 @@ impl Subject {
             }
         }
     }
+}
+
+/// The number in `ThreadPool::new(4)` or `ThreadPool::build(4)`, when the
+/// file makes its pool with a literal.
+fn pool_size_in(main_rs: &Path) -> Option<usize> {
+    let text = std::fs::read_to_string(main_rs).ok()?;
+    ["ThreadPool::new(", "ThreadPool::build("]
+        .iter()
+        .find_map(|call| {
+            let (_, rest) = text.split_once(call)?;
+            let (number, _) = rest.split_once(')')?;
+            number.trim().parse().ok()
+        })
+        .filter(|&n| n > 0 && n <= 64)
 }
 
 /// Bounds what a student's server can take: memory (address space) and CPU
@@ -261,5 +282,27 @@ fn wait_until_listening(process: &mut Process) -> Result<SocketAddr, String> {
             ));
         }
         thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_students_pool_size_is_read_from_main() {
+        let dir = std::env::temp_dir().join(format!("pool-size-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let main = dir.join("main.rs");
+        for (code, size) in [
+            ("let pool = ThreadPool::new(4);", Some(4)),
+            ("let pool = ThreadPool::build( 8 ).unwrap();", Some(8)),
+            ("let pool = ThreadPool::new(size);", None),
+            ("fn main() {}", None),
+        ] {
+            std::fs::write(&main, code).unwrap();
+            assert_eq!(pool_size_in(&main), size, "{code}");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }
