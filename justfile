@@ -22,6 +22,13 @@ check *args:
     @# A relative --repo DIR is relative to where you typed this.
     @cargo run --quiet --package check -- --cwd {{quote(invocation_directory())}} "$@"
 
+# Grade a class, stage by stage: `just grade ~/class/*`, `just grade --csv ~/class/* > grades.csv`
+[no-exit-message]
+[positional-arguments]
+grade *args:
+    @# Relative repositories are relative to where you typed this.
+    @cargo run --quiet --package grade -- --cwd {{quote(invocation_directory())}} "$@"
+
 # Run a milestone: `just run m3`, `just run m3 127.0.0.1:8080`
 [no-exit-message]
 run milestone *args: (_check milestone)

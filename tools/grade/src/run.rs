@@ -1,0 +1,366 @@
+//! Grading a class: every stage of every repository is a job — export the
+//! stage's commit, build it, run its checks — and jobs run side by side,
+//! each server in a private network namespace of its own, so that every
+//! student's fixed port 7878 collides with nothing. Grading is bound by the
+//! students' sleeps, not by running one repository after another. Where the
+//! machine gives no namespace, jobs run one at a time on its network.
+
+use crate::{
+    git::{self, Commit},
+    readme,
+    stages::{self, STAGES, Stage},
+};
+use harness::Process;
+use serde::Serialize;
+use std::{
+    collections::{HashMap, VecDeque},
+    path::{Path, PathBuf},
+    process::Command,
+    sync::Mutex,
+    thread,
+    time::Duration,
+};
+
+/// How long one stage's checks may take, server start-up included.
+pub const JOB_LIMIT: Duration = Duration::from_secs(300);
+
+/// How a stage ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// No commit claims the stage.
+    Missing,
+}
+
+/// One stage of one repository.
+#[derive(Clone, Debug, Serialize)]
+pub struct StageResult {
+    pub stage: &'static str,
+    /// The full hash of the commit that claims the stage; `null` if none.
+    pub commit: Option<String>,
+    pub status: Status,
+    /// What passed or failed, in one line.
+    pub details: String,
+}
+
+/// One repository.
+#[derive(Clone, Debug, Serialize)]
+pub struct RepoResult {
+    /// The path as given on the command line.
+    pub repository: String,
+    pub stages: Vec<StageResult>,
+}
+
+/// How to grade.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// How many stages are checked at the same time.
+    pub jobs: usize,
+    /// How long one stage's crate may take to build.
+    pub build_limit: Duration,
+    /// Grade only this stage.
+    pub only: Option<&'static Stage>,
+}
+
+/// What is known of a repository before its stages run.
+struct Plan {
+    repository: String,
+    path: PathBuf,
+    /// The commit of each stage.
+    commits: HashMap<&'static str, Commit>,
+    readme: HashMap<&'static str, readme::Finding>,
+    /// Why the repository could not be read at all.
+    error: Option<String>,
+}
+
+/// The jobs' results, by repository and stage.
+type Checked = HashMap<(usize, &'static str), (Status, String)>;
+
+/// One stage to check.
+struct Job {
+    repo: usize,
+    stage: &'static Stage,
+    commit: String,
+}
+
+/// Grades `repositories` (paths as given, resolved against `cwd`), calling
+/// `progress` after every stage checked with (done, total).
+pub fn grade(
+    repositories: &[String],
+    cwd: &Path,
+    options: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<RepoResult> {
+    let plans: Vec<Plan> = repositories
+        .iter()
+        .map(|given| plan(given, &cwd.join(given)))
+        .collect();
+    let wanted = |stage: &Stage| options.only.is_none_or(|only| only.id == stage.id);
+    let jobs: VecDeque<Job> = plans
+        .iter()
+        .enumerate()
+        .flat_map(|(repo, plan)| {
+            STAGES
+                .iter()
+                .filter(|s| wanted(s))
+                .filter_map(move |stage| {
+                    let commit = plan.commits.get(stage.id)?;
+                    Some(Job {
+                        repo,
+                        stage,
+                        commit: commit.hash.clone(),
+                    })
+                })
+        })
+        .collect();
+    let total = jobs.len();
+    let private = private_network_available();
+    let workers = if private.is_ok() {
+        options.jobs.max(1)
+    } else {
+        1
+    };
+    if let Err(e) = &private {
+        eprintln!(
+            "note: no private network here ({e}): the stages run one at a time on this \
+             machine's network, where port 7878 must be free"
+        );
+    }
+    let scratch = tempfile::Builder::new()
+        .prefix("grade-")
+        .tempdir()
+        .expect("a temporary folder");
+
+    let queue = Mutex::new(jobs);
+    let results: Mutex<Checked> = Mutex::new(HashMap::new());
+    let done = Mutex::new(0);
+    thread::scope(|scope| {
+        for worker in 0..workers {
+            let (queue, results, done, plans, scratch) =
+                (&queue, &results, &done, &plans, &scratch);
+            let private = private.is_ok();
+            scope.spawn(move || {
+                let mut n = 0;
+                loop {
+                    let Some(job) = queue.lock().unwrap().pop_front() else {
+                        break;
+                    };
+                    n += 1;
+                    let dir = scratch.path().join(format!("w{worker}-{n}"));
+                    let outcome = run_job(&plans[job.repo].path, &job, &dir, options, private);
+                    let _ = std::fs::remove_dir_all(&dir);
+                    results
+                        .lock()
+                        .unwrap()
+                        .insert((job.repo, job.stage.id), outcome);
+                    let mut done = done.lock().unwrap();
+                    *done += 1;
+                    progress(*done, total);
+                }
+            });
+        }
+    });
+
+    let results = results.into_inner().unwrap();
+    plans
+        .into_iter()
+        .enumerate()
+        .map(|(repo, plan)| RepoResult {
+            repository: plan.repository.clone(),
+            stages: STAGES
+                .iter()
+                .filter(|s| wanted(s))
+                .map(|stage| stage_result(&plan, stage, results.get(&(repo, stage.id))))
+                .collect(),
+        })
+        .collect()
+}
+
+fn plan(given: &str, path: &Path) -> Plan {
+    let mut plan = Plan {
+        repository: given.to_string(),
+        path: path.to_path_buf(),
+        commits: HashMap::new(),
+        readme: HashMap::new(),
+        error: None,
+    };
+    let history = match git::history(path) {
+        Ok(history) => history,
+        Err(e) => {
+            plan.error = Some(format!("not a Git repository with commits ({e})"));
+            return plan;
+        }
+    };
+    // Newest first: when a stage is committed twice, the later one counts.
+    for commit in history {
+        if let Some(stage) = stages::claimed_by(&commit.subject) {
+            plan.commits.entry(stage.id).or_insert(commit);
+        }
+    }
+    let files = git::files_at_head(path).unwrap_or_default();
+    let readme_text = files
+        .iter()
+        .find(|f| f.eq_ignore_ascii_case("readme.md"))
+        .and_then(|name| git::git(path, &["show", &format!("HEAD:{name}")]).ok());
+    plan.readme = readme::findings(readme_text.as_deref(), &files);
+    plan
+}
+
+/// Combines a stage's checks with its README finding.
+fn stage_result(
+    plan: &Plan,
+    stage: &'static Stage,
+    checked: Option<&(Status, String)>,
+) -> StageResult {
+    let commit = plan.commits.get(stage.id).map(|c| c.hash.clone());
+    if let Some(error) = &plan.error {
+        return StageResult {
+            stage: stage.id,
+            commit,
+            status: Status::Missing,
+            details: error.clone(),
+        };
+    }
+    let Some((status, details)) = checked else {
+        return StageResult {
+            stage: stage.id,
+            commit,
+            status: Status::Missing,
+            details: format!(
+                "no commit message starts with \"({})\" (the handout's: \"{}\")",
+                if stage.id == "bonus" {
+                    "Bonus"
+                } else {
+                    stage.id
+                },
+                stage.message
+            ),
+        };
+    };
+    let readme = plan
+        .readme
+        .get(stage.id)
+        .cloned()
+        .unwrap_or_else(|| Err("no README finding".to_string()));
+    let (status, details) = match (status, readme) {
+        (Status::Pass, Ok(note)) => (Status::Pass, format!("{details}; README: {note}")),
+        (Status::Pass, Err(problem)) => (Status::Fail, format!("README: {problem}")),
+        (_, Ok(_)) => (Status::Fail, details.clone()),
+        (_, Err(problem)) => (Status::Fail, format!("{details}; README: {problem}")),
+    };
+    StageResult {
+        stage: stage.id,
+        commit,
+        status,
+        details,
+    }
+}
+
+/// Exports, builds and checks one stage; its status and a line of details.
+fn run_job(
+    repo: &Path,
+    job: &Job,
+    dir: &Path,
+    options: &Options,
+    private: bool,
+) -> (Status, String) {
+    let fail = |details: String| (Status::Fail, details);
+    if let Err(e) = std::fs::create_dir_all(dir).and_then(|_| git::export(repo, &job.commit, dir)) {
+        return fail(e.to_string());
+    }
+    if !dir.join("Cargo.toml").is_file() {
+        return fail("no Cargo.toml at the repository's root at this commit".to_string());
+    }
+    let binary = match check::cargo::build_crate(dir, options.build_limit) {
+        Ok(binary) => binary,
+        Err(e) => return fail(format!("does not build: {e}")),
+    };
+    let mut command = Command::new("/proc/self/exe");
+    command
+        .args(["--job-dir"])
+        .arg(dir)
+        .arg("--job-binary")
+        .arg(&binary)
+        .args(["--job-stage", job.stage.id]);
+    if private {
+        check::netns::private_network(&mut command);
+    }
+    let mut process = match Process::spawn(command) {
+        Ok(process) => process,
+        Err(e) => return fail(format!("cannot run the checks: {e}")),
+    };
+    if process.wait_for_exit(JOB_LIMIT).is_none() {
+        process.kill();
+        return fail(format!(
+            "its checks did not finish within {} s",
+            JOB_LIMIT.as_secs()
+        ));
+    }
+    let _ = process.last_words(); // the readers finish copying
+    let report: serde_json::Value = match serde_json::from_str(&process.stdout()) {
+        Ok(report) => report,
+        Err(_) => {
+            return fail(format!(
+                "the checks ended without a report: {}",
+                process.last_words().unwrap_or_default()
+            ));
+        }
+    };
+    job_status(&report)
+}
+
+/// The status and details of a job's report: `{"error": …}` or
+/// `{"outcomes": [{check, status, summary}, …]}`.
+fn job_status(report: &serde_json::Value) -> (Status, String) {
+    if let Some(error) = report["error"].as_str() {
+        return (Status::Fail, error.to_string());
+    }
+    let outcomes = report["outcomes"].as_array().cloned().unwrap_or_default();
+    let failed: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o["status"] != "pass")
+        .map(|o| {
+            format!(
+                "✗ {}: {}",
+                o["check"].as_str().unwrap_or_default(),
+                o["summary"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    if failed.is_empty() && !outcomes.is_empty() {
+        let names: Vec<&str> = outcomes
+            .iter()
+            .filter_map(|o| o["check"].as_str())
+            .collect();
+        (Status::Pass, format!("✓ {}", names.join(", ")))
+    } else if failed.is_empty() {
+        (Status::Fail, "no check ran".to_string())
+    } else {
+        (Status::Fail, failed.join("; "))
+    }
+}
+
+/// Runs one stage's checks against the crate's binary: the job a grader
+/// starts in a private network. Prints its report as JSON.
+pub fn job(dir: &Path, binary: &Path, stage: &Stage) -> serde_json::Value {
+    let subject = check::Subject::krate(binary.to_path_buf(), dir);
+    if let Err(error) = subject.start() {
+        return serde_json::json!({ "error": error });
+    }
+    let checks = check::checks::named(stage.checks).expect("a stage names real checks");
+    let outcomes = check::checks::run(&subject, &checks, |_| {});
+    serde_json::json!({ "outcomes": outcomes })
+}
+
+/// Whether this machine gives us a private network namespace.
+fn private_network_available() -> Result<(), String> {
+    let mut command = Command::new("/bin/true");
+    check::netns::private_network(&mut command);
+    match command.status() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("a test process ended with {status}")),
+        Err(e) => Err(e.to_string()),
+    }
+}
