@@ -69,7 +69,7 @@ fn build(dir: &Path, args: &[&str], limit: Duration) -> Result<Vec<(String, Path
         ));
     };
     // The readers may still be copying the last lines.
-    let _ = process.last_words();
+    process.drain(Duration::from_secs(5));
     if !status.success() {
         return Err(first_error(&process.stderr()));
     }

@@ -298,7 +298,7 @@ fn run_job(
             JOB_LIMIT.as_secs()
         ));
     }
-    let _ = process.last_words(); // the readers finish copying
+    process.drain(Duration::from_secs(5));
     let report: serde_json::Value = match serde_json::from_str(&process.stdout()) {
         Ok(report) => report,
         Err(_) => {

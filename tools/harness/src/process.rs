@@ -83,6 +83,16 @@ impl Stream {
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.output.lock().unwrap().text).into_owned()
     }
+
+    /// Waits until the stream is closed, `patience` at most; whether it is.
+    fn wait_closed(&self, patience: Duration) -> bool {
+        let output = self.output.lock().unwrap();
+        let (output, _) = self
+            .changed
+            .wait_timeout_while(output, patience, |o| !o.closed)
+            .unwrap();
+        output.closed
+    }
 }
 
 /// Why a server did not announce an address to talk to.
@@ -285,13 +295,20 @@ impl Process {
     /// its last non-empty line.
     pub fn last_words(&self) -> Option<String> {
         // The reader thread may still be copying the last bytes.
-        let start = Instant::now();
-        while !self.stderr.output.lock().unwrap().closed
-            && start.elapsed() < Duration::from_millis(200)
-        {
-            thread::sleep(Duration::from_millis(5));
-        }
+        self.stderr.wait_closed(Duration::from_millis(200));
         last_words(&self.stderr())
+    }
+
+    /// For a program that has exited: waits until the readers have copied
+    /// everything it printed (its streams are closed), `patience` at most,
+    /// which a child it left holding the streams open would cost. Whether
+    /// they are.
+    pub fn drain(&self, patience: Duration) -> bool {
+        let start = Instant::now();
+        self.stdout.wait_closed(patience)
+            && self
+                .stderr
+                .wait_closed(patience.saturating_sub(start.elapsed()))
     }
 
     /// The TCP addresses the process listens on, from `/proc`: for a program
