@@ -29,6 +29,22 @@ grade *args:
     @# Relative repositories are relative to where you typed this.
     @cargo run --quiet --package grade -- --cwd {{quote(invocation_directory())}} "$@"
 
+# Time the grader on a class of fixture repositories: `just grade-bench`, `just grade-bench 4 1000`
+[no-exit-message]
+grade-bench count="30" sleep_ms="10000":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    class=$(mktemp -d)
+    trap 'rm -rf "$class"' EXIT
+    cargo run --quiet --package grade --example fixture -- "$class" {{count}} {{sleep_ms}} > /dev/null
+    cargo build --quiet --package grade
+    echo "grading {{count}} fixture repositories, /sleep of {{sleep_ms}} ms, on $(nproc) CPUs"
+    TIMEFORMAT='graded in %R s'
+    { time cargo run --quiet --package grade -- --cwd "$class" --csv $(ls "$class") > "$class.csv"; } 2>&1
+    awk -F, 'NR > 1 { for (i = 2; i <= 7; i++) { n++; if ($i == "pass") p++; else if ($i == "missing") m++ } }
+        END { printf "%d of %d stages passed, %d missing (the fixtures skip some bonuses)\n", p, n, m }' "$class.csv"
+    rm -f "$class.csv"
+
 # Run a milestone: `just run m3`, `just run m3 127.0.0.1:8080`
 [no-exit-message]
 run milestone *args: (_check milestone)

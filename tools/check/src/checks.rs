@@ -360,6 +360,24 @@ pub fn find(name: &str) -> Option<&'static Check> {
     CHECKS.iter().find(|c| c.name == name)
 }
 
+/// The checks named in `names` and the checks they need, in the order
+/// they run, whatever milestone they belong to: the module's stages pick
+/// their checks this way.
+pub fn named(names: &[&str]) -> Result<Vec<&'static Check>, String> {
+    if let Some(name) = names.iter().find(|n| find(n).is_none()) {
+        return Err(format!("there is no check named '{name}'"));
+    }
+    Ok(CHECKS
+        .iter()
+        .filter(|c| {
+            names.contains(&c.name)
+                || CHECKS
+                    .iter()
+                    .any(|d| d.needs == Some(c.name) && names.contains(&d.name))
+        })
+        .collect())
+}
+
 /// The checks of milestone `milestone`, in order.
 pub fn of(milestone: &harness::Milestone) -> Vec<&'static Check> {
     CHECKS
