@@ -8,6 +8,7 @@ use check::{
     subject::{Facts, Subject},
 };
 use clap::Parser;
+use harness::cli::{misuse, one_line};
 use std::{
     io::Write,
     net::{SocketAddr, ToSocketAddrs},
@@ -73,7 +74,7 @@ fn main() -> ExitCode {
             let _ = err.print(); // --help, --version
             return ExitCode::SUCCESS;
         }
-        Err(err) => return misuse(&one_line(&err.render().to_string())),
+        Err(err) => return misuse(&one_line(&err.render().to_string(), "just check --help")),
     };
     let milestone = match harness::milestones::find(&cli.milestone) {
         Ok(milestone) => milestone,
@@ -294,21 +295,4 @@ fn crate_dir(repo: &Path, cwd: Option<&Path>) -> Result<PathBuf, String> {
     }
     dir.canonicalize()
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))
-}
-
-fn misuse(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
-}
-
-/// Clap's message on one line, without the usage block.
-fn one_line(rendered: &str) -> String {
-    let parts: Vec<&str> = rendered
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more"))
-        .collect();
-    let joined = parts.join("; ");
-    let text = joined.strip_prefix("error: ").unwrap_or(&joined);
-    format!("{text}; see `just check --help`")
 }

@@ -9,6 +9,7 @@ use grade::{
     run::{self, Options, Status},
     stages,
 };
+use harness::cli::{misuse, one_line};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::{
     path::{Path, PathBuf},
@@ -72,7 +73,7 @@ fn main() -> ExitCode {
             let _ = err.print();
             return ExitCode::SUCCESS;
         }
-        Err(err) => return misuse(&one_line(&err.render().to_string())),
+        Err(err) => return misuse(&one_line(&err.render().to_string(), "just grade --help")),
     };
     if let (Some(dir), Some(binary), Some(stage)) = (&cli.job_dir, &cli.job_binary, &cli.job_stage)
     {
@@ -150,21 +151,4 @@ fn main() -> ExitCode {
         print!("{}", output::table(&results));
     }
     ExitCode::SUCCESS
-}
-
-fn misuse(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
-}
-
-/// Clap's message on one line, without the usage block.
-fn one_line(rendered: &str) -> String {
-    let parts: Vec<&str> = rendered
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more"))
-        .collect();
-    let joined = parts.join("; ");
-    let text = joined.strip_prefix("error: ").unwrap_or(&joined);
-    format!("{text}; see `just grade --help`")
 }

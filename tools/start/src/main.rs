@@ -71,7 +71,12 @@ fn main() -> ExitCode {
             let _ = err.print();
             return ExitCode::SUCCESS;
         }
-        Err(err) => return fail(Failure::Usage(one_line(&err.render().to_string()))),
+        Err(err) => {
+            return fail(Failure::Usage(harness::cli::one_line(
+                &err.render().to_string(),
+                "just start --help",
+            )));
+        }
     };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -86,19 +91,6 @@ fn fail(failure: Failure) -> ExitCode {
     };
     let _ = writeln!(io::stderr(), "error: {message}");
     ExitCode::from(code)
-}
-
-/// Clap's message on one line: its error line and the tip, without the
-/// usage block.
-fn one_line(rendered: &str) -> String {
-    let parts: Vec<&str> = rendered
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more"))
-        .collect();
-    let joined = parts.join("; ");
-    let text = joined.strip_prefix("error: ").unwrap_or(&joined);
-    format!("{text}; see `just start --help`")
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
