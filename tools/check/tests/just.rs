@@ -6,33 +6,6 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use std::{fs, path::Path};
 
-const COMMIT_1: &str = r#"use std::{
-    io::{BufReader, prelude::*},
-    net::{TcpListener, TcpStream},
-};
-
-fn main() {
-    let listener = TcpListener::bind("127.0.0.1:7878").unwrap();
-
-    for stream in listener.incoming() {
-        let stream = stream.unwrap();
-
-        handle_connection(stream);
-    }
-}
-
-fn handle_connection(mut stream: TcpStream) {
-    let buf_reader = BufReader::new(&mut stream);
-    let http_request: Vec<_> = buf_reader
-        .lines()
-        .map(|result| result.unwrap())
-        .take_while(|line| !line.is_empty())
-        .collect();
-
-    println!("Request: {http_request:#?}");
-}
-"#;
-
 #[test]
 fn just_check_runs_a_milestones_checks() {
     let Some(mut just) = harness::just(&harness::repo_root()).map(Command::from_std) else {
@@ -56,7 +29,7 @@ fn just_check_takes_a_repo_relative_to_where_it_is_typed() {
         "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n",
     )
     .unwrap();
-    fs::write(dir.join("src/main.rs"), COMMIT_1).unwrap();
+    fs::write(dir.join("src/main.rs"), harness::student::main_rs("1", 0)).unwrap();
     let Some(mut just) = harness::just(outside.path()).map(Command::from_std) else {
         return;
     };

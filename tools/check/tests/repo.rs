@@ -13,40 +13,9 @@ use std::{
 
 /// The module's commit 3: the book's listing 21-9, on the fixed port 7878,
 /// reading its pages from the working directory.
-const COMMIT_3: &str = r#"use std::{
-    fs,
-    io::{BufReader, prelude::*},
-    net::{TcpListener, TcpStream},
-};
-
-fn main() {
-    let listener = TcpListener::bind("127.0.0.1:7878").unwrap();
-
-    for stream in listener.incoming() {
-        let stream = stream.unwrap();
-
-        handle_connection(stream);
-    }
+fn commit_3() -> String {
+    harness::student::main_rs("3", 0)
 }
-
-fn handle_connection(mut stream: TcpStream) {
-    let buf_reader = BufReader::new(&stream);
-    let request_line = buf_reader.lines().next().unwrap().unwrap();
-
-    let (status_line, filename) = if request_line == "GET / HTTP/1.1" {
-        ("HTTP/1.1 200 OK", "hello.html")
-    } else {
-        ("HTTP/1.1 404 NOT FOUND", "404.html")
-    };
-
-    let contents = fs::read_to_string(filename).unwrap();
-    let length = contents.len();
-
-    let response = format!("{status_line}\r\nContent-Length: {length}\r\n\r\n{contents}");
-
-    stream.write_all(response.as_bytes()).unwrap();
-}
-"#;
 
 /// A crate named `hello` in a new temporary folder, with the book's pages
 /// and this `main.rs`.
@@ -133,7 +102,7 @@ fn a_copy_of_m6_made_by_start_passes_the_checks_of_m6() {
 /// the first concept the crate lacks, the /sleep route, with its hint.
 #[test]
 fn commit_3_passes_m1_and_fails_m4_on_the_sleep_route() {
-    let outside = started_crate(COMMIT_3);
+    let outside = started_crate(&commit_3());
     let dir = &outside.path().join("me");
     check("m1", dir).assert().code(0).stdout(
         predicate::str::contains(", in a private network\n")
@@ -250,7 +219,7 @@ fn a_server_that_never_answers_fails_each_check_in_its_time_limit() {
 #[test]
 fn a_server_that_prints_megabytes_is_still_checked() {
     // 20 MiB on stdout before it listens, and a line per request after.
-    let noisy = COMMIT_3.replace(
+    let noisy = commit_3().replace(
         "    let listener",
         "    let line = \"x\".repeat(1023);\n    for _ in 0..20 * 1024 {\n        \
          println!(\"{line}\");\n    }\n    let listener",
@@ -259,6 +228,7 @@ fn a_server_that_prints_megabytes_is_still_checked() {
         "    let buf_reader",
         "    eprintln!(\"{}\", \"y\".repeat(100_000));\n    let buf_reader",
     );
+    assert!(noisy.contains("repeat(1023)") && noisy.contains("repeat(100_000)"));
     let dir = student_crate(&noisy);
     check("m1", dir.path())
         .assert()

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod just;
 pub mod milestones;
 pub mod process;
+pub mod student;
 
 pub use just::just;
 pub use milestones::{Kind, MILESTONES, Milestone};
