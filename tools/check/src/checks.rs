@@ -628,9 +628,15 @@ fn sleep(context: &mut Context) -> Outcome {
         .timing(measured, theory)
 }
 
-/// Sends `/sleep` and, once it is in the server's queue, `GET /`; returns
-/// how long `GET /` took, and the exchanges.
-fn fast_behind_slow(context: &Context, server: &Server) -> (Exchange, Background) {
+/// Sends `/sleep` and, once it is in the server's queue, `GET /`. Whether
+/// `GET /` waited for the sleep (half a sleep or more) is the lesson of
+/// both `blocks` (it must) and `parallel` (it must not); this returns the
+/// outcome for `should_wait`.
+fn fast_beside_slow(context: &mut Context, should_wait: bool) -> Outcome {
+    let server = match context.start() {
+        Ok(server) => server,
+        Err(why) => return cannot_start(why),
+    };
     let sleep = context.sleep();
     let slow = http::in_background(
         server.addr,
@@ -638,7 +644,47 @@ fn fast_behind_slow(context: &Context, server: &Server) -> (Exchange, Background
         sleep + SLEEP_LIMIT,
     );
     let fast = http::exchange(server.addr, &http::get("/", server.addr), sleep + QUICK);
-    (fast, slow)
+    settle(context, vec![slow]);
+    let measured = format!(
+        "GET / answered after {} with a /sleep in flight",
+        secs(fast.took)
+    );
+    let theory = format!(
+        "one thread: GET / waits for the sleep, about {}; in parallel: at once",
+        secs(sleep)
+    );
+    if let Some(why) = wrong_page(&fast, "HTTP/1.1 200 OK", None, "hello.html") {
+        return Outcome::fail(format!("GET / with a /sleep in flight: {why}"))
+            .timing(measured, theory)
+            .bytes(&fast)
+            .replay(context.replay(&fast.sent));
+    }
+    let waited = fast.took >= sleep / 2;
+    let replay = context.by_hand("curl http://ADDR/sleep & time curl http://ADDR/");
+    match (should_wait, waited) {
+        (true, true) => {
+            Outcome::pass("GET / waits behind a /sleep in flight").timing(measured, theory)
+        }
+        (false, false) => {
+            Outcome::pass("GET / does not wait behind a /sleep in flight").timing(measured, theory)
+        }
+        (true, false) => Outcome::fail(format!(
+            "GET / answered after {} while a /sleep was in flight: it did not wait",
+            secs(fast.took)
+        ))
+        .timing(measured, theory)
+        .bytes(&fast)
+        .expected(format!("GET / to wait about {}", secs(sleep)))
+        .replay(replay),
+        (false, true) => Outcome::fail(format!(
+            "GET / waited {} behind a /sleep: requests are served one at a time",
+            secs(fast.took)
+        ))
+        .timing(measured, theory)
+        .bytes(&fast)
+        .expected("GET / answered at once while /sleep sleeps")
+        .replay(replay),
+    }
 }
 
 /// Waits for requests still in flight when the checker did not start the
@@ -653,74 +699,11 @@ fn settle(context: &Context, in_flight: Vec<Background>) {
 }
 
 fn blocks(context: &mut Context) -> Outcome {
-    let server = match context.start() {
-        Ok(server) => server,
-        Err(why) => return cannot_start(why),
-    };
-    let sleep = context.sleep();
-    let (fast, slow) = fast_behind_slow(context, &server);
-    settle(context, vec![slow]);
-    let measured = format!(
-        "GET / answered after {} with a /sleep in flight",
-        secs(fast.took)
-    );
-    let theory = format!(
-        "one thread: GET / waits for the sleep, about {}",
-        secs(sleep)
-    );
-    if let Some(why) = wrong_page(&fast, "HTTP/1.1 200 OK", None, "hello.html") {
-        return Outcome::fail(format!("GET / behind a /sleep: {why}"))
-            .bytes(&fast)
-            .replay(context.replay(&fast.sent));
-    }
-    if fast.took >= sleep / 2 {
-        Outcome::pass("GET / waits behind a /sleep in flight").timing(measured, theory)
-    } else {
-        Outcome::fail(format!(
-            "GET / answered after {} while a /sleep was in flight: it did not wait",
-            secs(fast.took)
-        ))
-        .timing(measured, theory)
-        .bytes(&fast)
-        .expected(format!("GET / to wait about {}", secs(sleep)))
-        .replay(context.by_hand("curl http://ADDR/sleep & time curl http://ADDR/"))
-    }
+    fast_beside_slow(context, true)
 }
 
 fn parallel(context: &mut Context) -> Outcome {
-    let server = match context.start() {
-        Ok(server) => server,
-        Err(why) => return cannot_start(why),
-    };
-    let sleep = context.sleep();
-    let (fast, slow) = fast_behind_slow(context, &server);
-    settle(context, vec![slow]);
-    let measured = format!(
-        "GET / answered after {} with a /sleep in flight",
-        secs(fast.took)
-    );
-    let theory = format!(
-        "in parallel: at once; one thread: after the sleep, about {}",
-        secs(sleep)
-    );
-    if let Some(why) = wrong_page(&fast, "HTTP/1.1 200 OK", None, "hello.html") {
-        return Outcome::fail(format!("GET / beside a /sleep: {why}"))
-            .timing(measured, theory)
-            .bytes(&fast)
-            .replay(context.replay(&fast.sent));
-    }
-    if fast.took < sleep / 2 {
-        Outcome::pass("GET / does not wait behind a /sleep in flight").timing(measured, theory)
-    } else {
-        Outcome::fail(format!(
-            "GET / waited {} behind a /sleep: requests are served one at a time",
-            secs(fast.took)
-        ))
-        .timing(measured, theory)
-        .bytes(&fast)
-        .expected("GET / answered at once while /sleep sleeps")
-        .replay(context.by_hand("curl http://ADDR/sleep & time curl http://ADDR/"))
-    }
+    fast_beside_slow(context, false)
 }
 
 fn pool_size(context: &mut Context) -> Outcome {
