@@ -75,25 +75,7 @@ impl Exchange {
 /// Connects, sends `request`, and reads until the server closes, at most
 /// `limit` in all.
 pub fn exchange(addr: SocketAddr, request: &[u8], limit: Duration) -> Exchange {
-    let start = Instant::now();
-    let mut exchange = Exchange {
-        sent: request.to_vec(),
-        received: Vec::new(),
-        took: Duration::ZERO,
-        failure: None,
-    };
-    match TcpStream::connect_timeout(&addr, limit.min(Duration::from_secs(5))) {
-        Ok(stream) => {
-            let end = send_then_read(stream, request, start + limit, &mut exchange.received);
-            exchange.failure = end.err().map(|f| match f {
-                Failure::TimedOut(_) => Failure::TimedOut(limit),
-                other => other,
-            });
-        }
-        Err(e) => exchange.failure = Some(Failure::Refused(e.kind().to_string())),
-    }
-    exchange.took = start.elapsed();
-    exchange
+    in_background(addr, request, limit).wait()
 }
 
 /// An exchange running on a thread of its own, started now.
@@ -117,6 +99,7 @@ pub fn in_background(addr: SocketAddr, request: &[u8], limit: Duration) -> Backg
     let connected = TcpStream::connect_timeout(&addr, limit.min(Duration::from_secs(5)));
     if let Ok(stream) = &connected {
         let _ = stream.set_write_timeout(Some(limit));
+        // A server that closes early may still have answered: read on.
         let _ = (&*stream).write_all(&request);
     }
     Background(thread::spawn(move || {
@@ -139,25 +122,6 @@ pub fn in_background(addr: SocketAddr, request: &[u8], limit: Duration) -> Backg
         exchange.took = start.elapsed();
         exchange
     }))
-}
-
-fn send_then_read(
-    mut stream: TcpStream,
-    request: &[u8],
-    deadline: Instant,
-    received: &mut Vec<u8>,
-) -> Result<(), Failure> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    stream
-        .set_write_timeout(Some(left.max(Duration::from_millis(1))))
-        .ok();
-    if let Err(e) = stream.write_all(request) {
-        // A server that closes early may still have answered: read it.
-        if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut {
-            return Err(Failure::TimedOut(Duration::ZERO));
-        }
-    }
-    read_until_closed(stream, deadline, received)
 }
 
 fn read_until_closed(
