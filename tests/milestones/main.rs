@@ -12,4 +12,5 @@ mod m3;
 mod m4;
 mod m5;
 mod m6;
+mod m7;
 mod support;

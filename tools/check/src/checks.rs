@@ -24,6 +24,9 @@ const SHORTEST_SLEEP: Duration = Duration::from_millis(500);
 /// pool-size: how many `/sleep` it sends at once when the pool's size is
 /// not known. More than the module's pool of 4, so that a pool shows.
 const BURST: usize = 9;
+/// idle-connections: how many connections sit idle while `GET /` is sent,
+/// as a browser's spare connections do, many times over.
+const IDLE_CONNECTIONS: usize = 100;
 /// empty-connections: how many connections that send nothing. More than
 /// the module's pool of 4, so that a pool that loses a worker to each dies.
 const EMPTY_CONNECTIONS: usize = 8;
@@ -123,7 +126,8 @@ pub const CHECKS: &[Check] = &[
     Check {
         name: "pool-size",
         from: Some("m4"),
-        until: None,
+        // m7 has no pool: a task per connection.
+        until: Some("m6"),
         what: "a pool bounds how many requests run at once",
         hint: "a ThreadPool: a fixed number of workers take jobs from one channel, so at \
                most that many requests run at once (book listings 21-12 to 21-20)",
@@ -133,7 +137,8 @@ pub const CHECKS: &[Check] = &[
     Check {
         name: "build-result",
         from: Some("m5"),
-        until: None,
+        // m7 has no pool: a task per connection.
+        until: Some("m6"),
         what: "ThreadPool::build returns a Result instead of panicking",
         hint: "a constructor that can fail returns `Result<ThreadPool, PoolCreationError>` \
                and is called `build`, not `new` (the book's suggestion in section 21.2; \
@@ -171,6 +176,16 @@ pub const CHECKS: &[Check] = &[
                version, and answer one that does not parse with 400 (our m6)",
         needs: None,
         run: bad_request,
+    },
+    Check {
+        name: "idle-connections",
+        from: Some("m7"),
+        until: None,
+        what: "connections that send nothing yet do not delay GET /",
+        hint: "a task per connection: a connection that waits for its client holds \
+               only its own task, not one of a few threads (tokio; our m7)",
+        needs: None,
+        run: idle_connections,
     },
     Check {
         name: "http-1-0",
@@ -311,14 +326,21 @@ impl Context<'_> {
     }
 
     /// A command to do by hand what a check did, with `ADDR` in `command`
-    /// replaced by [`Context::addr`], after what starts the server.
+    /// replaced by [`Context::addr`] (and `HOST` and `PORT` by its parts),
+    /// after what starts the server.
     fn by_hand(&self, command: &str) -> String {
         let how = match &self.subject.launch {
             Launch::Milestone { milestone, .. } => format!("`just run {}`, then: ", milestone.name),
             Launch::Crate { .. } => "`cargo run` in your crate, then: ".to_string(),
             Launch::Running(_) => String::new(),
         };
-        format!("{how}{}", command.replace("ADDR", &self.addr()))
+        let addr = self.addr();
+        let (host, port) = addr.rsplit_once(':').unwrap_or((&addr, "7878"));
+        let command = command
+            .replace("ADDR", &addr)
+            .replace("HOST", host)
+            .replace("PORT", port);
+        format!("{how}{command}")
     }
 
     /// How to send the same request by hand.
@@ -948,9 +970,6 @@ fn empty_connections(context: &mut Context) -> Outcome {
     let replay = context.by_hand(&format!(
         "for i in $(seq {EMPTY_CONNECTIONS}); do nc -z HOST PORT; done; curl -i http://ADDR/"
     ));
-    let addr = context.addr();
-    let (host, port) = addr.rsplit_once(':').unwrap_or((&addr, "7878"));
-    let replay = replay.replace("HOST", host).replace("PORT", port);
     match wrong_page(&after, "HTTP/1.1 200 OK", None, "hello.html") {
         None => Outcome::pass(format!(
             "GET / → HTTP/1.1 200 OK after {EMPTY_CONNECTIONS} connections that sent nothing"
@@ -964,6 +983,47 @@ fn empty_connections(context: &mut Context) -> Outcome {
             .expected("HTTP/1.1 200 OK: the server still serves")
             .replay(replay)
         }
+    }
+}
+
+fn idle_connections(context: &mut Context) -> Outcome {
+    let server = match context.start() {
+        Ok(server) => server,
+        Err(why) => return cannot_start(why),
+    };
+    let idle: Vec<_> = (0..IDLE_CONNECTIONS)
+        .filter_map(|_| std::net::TcpStream::connect_timeout(&server.addr, QUICK).ok())
+        .collect();
+    let request = http::get("/", server.addr);
+    let exchange = http::exchange(server.addr, &request, QUICK);
+    drop(idle);
+    let measured = format!(
+        "GET / answered after {} with {IDLE_CONNECTIONS} idle connections open",
+        secs(exchange.took)
+    );
+    let theory = "a task per connection: at once; a pool of N: once the idle connections \
+                  that hold its N workers time out";
+    match wrong_page(&exchange, "HTTP/1.1 200 OK", None, "hello.html") {
+        None if exchange.took < Duration::from_secs(1) => {
+            Outcome::pass(format!("GET / is not delayed by {IDLE_CONNECTIONS} idle connections"))
+                .timing(measured, theory)
+        }
+        None => Outcome::fail(format!(
+            "GET / waited {} behind {IDLE_CONNECTIONS} idle connections",
+            secs(exchange.took)
+        ))
+        .timing(measured, theory)
+        .bytes(&exchange)
+        .expected("GET / answered at once")
+        .replay(context.by_hand(&format!(
+            "for i in $(seq {IDLE_CONNECTIONS}); do (sleep 10 | nc HOST PORT &); done; time curl -i http://ADDR/"
+        ))),
+        Some(why) => Outcome::fail(format!(
+            "GET / with {IDLE_CONNECTIONS} idle connections open: {why}"
+        ))
+        .timing(measured, theory)
+        .bytes(&exchange)
+        .expected("HTTP/1.1 200 OK, at once"),
     }
 }
 

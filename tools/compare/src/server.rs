@@ -24,8 +24,10 @@ pub enum Model {
     OneThread,
     /// m3: a new thread for every connection.
     ThreadPerRequest,
-    /// m4 on: a pool of this many workers.
+    /// m4 to m6: a pool of this many workers.
     Pool(usize),
+    /// m7 on: a task for every connection, on an async runtime.
+    TaskPerConnection,
 }
 
 impl Model {
@@ -35,6 +37,7 @@ impl Model {
             Kind::OneThread => Model::OneThread,
             Kind::ThreadPerRequest => Model::ThreadPerRequest,
             Kind::Pool => Model::Pool(workers),
+            Kind::Tasks => Model::TaskPerConnection,
         }
     }
 
@@ -42,7 +45,7 @@ impl Model {
     pub fn parallel(self) -> Option<usize> {
         match self {
             Model::NoSleep | Model::OneThread => Some(1),
-            Model::ThreadPerRequest => None,
+            Model::ThreadPerRequest | Model::TaskPerConnection => None,
             Model::Pool(n) => Some(n),
         }
     }
@@ -76,6 +79,7 @@ impl Model {
             Model::OneThread => "one thread".to_string(),
             Model::ThreadPerRequest => "a thread per request".to_string(),
             Model::Pool(n) => format!("pool of {n}"),
+            Model::TaskPerConnection => "a task per connection".to_string(),
         }
     }
 }

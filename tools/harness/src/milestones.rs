@@ -14,8 +14,10 @@ pub enum Kind {
     OneThread,
     /// m3: a new thread for every connection.
     ThreadPerRequest,
-    /// m4 on: a pool of workers; the second argument is its size.
+    /// m4 to m6: a pool of workers; the second argument is its size.
     Pool,
+    /// m7 on: a task per connection on an async runtime.
+    Tasks,
 }
 
 /// One milestone: its name (folder, package and binary) and what it does.
@@ -84,6 +86,12 @@ pub const MILESTONES: &[Milestone] = &[
         kind: Kind::Pool,
         graceful_shutdown: true,
         adds: "graceful shutdown, robust parsing",
+    },
+    Milestone {
+        name: "m7",
+        kind: Kind::Tasks,
+        graceful_shutdown: true,
+        adds: "tokio: a task per connection",
     },
 ];
 

@@ -1,0 +1,198 @@
+use m7::{log, request::Client};
+use std::{
+    env, fs,
+    io::{self, Write},
+    path::Path,
+    process,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+use tokio::{
+    net::{TcpListener, TcpStream},
+    signal::unix::{Signal, SignalKind, signal},
+};
+use tokio_util::task::TaskTracker;
+
+// ANCHOR: main
+#[tokio::main]
+async fn main() {
+    let addr = env::args().nth(1).unwrap_or("127.0.0.1:7878".to_string());
+    let listener = TcpListener::bind(&addr).await.unwrap_or_else(|err| {
+        let _ = writeln!(io::stderr(), "error: cannot listen on {addr}: {err}");
+        process::exit(1);
+    });
+    // A task must not wait for a file: the pages are read once, here.
+    let pages = Arc::new(Pages::read());
+    let _ = writeln!(
+        io::stdout(),
+        "Listening on http://{}",
+        listener.local_addr().unwrap()
+    );
+    // ANCHOR_END: main
+
+    // ANCHOR: signals
+    // Ctrl-C (SIGINT) and SIGTERM: listening for them from the start means
+    // none is missed, and a second one does not wait.
+    let mut signals = Signals::new();
+    // ANCHOR_END: signals
+
+    // ANCHOR: accept
+    let tasks = TaskTracker::new();
+    let mut accept_errors = AcceptErrors::default();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    accept_errors.accepted();
+                    tasks.spawn(handle_connection(stream, Arc::clone(&pages)));
+                }
+                Err(err) => accept_errors.back_off(err).await,
+            },
+            () = signals.next() => break,
+        }
+    }
+    let _ = writeln!(io::stdout(), "Shutting down.");
+    // ANCHOR_END: accept
+
+    // ANCHOR: drain
+    // The kernel may hold connections that completed their handshake before
+    // the signal but that `accept` has not taken yet: serve them too. `biased`
+    // tries `accept` first; when it has nothing ready, `ready` ends the loop.
+    loop {
+        tokio::select! {
+            biased;
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    tasks.spawn(handle_connection(stream, Arc::clone(&pages)));
+                }
+                Err(err) => accept_errors.back_off(err).await,
+            },
+            () = std::future::ready(()) => break,
+        }
+    }
+    // Then stop listening, so that new clients are refused at once rather
+    // than queued, and wait for every task still serving a connection.
+    drop(listener);
+    tasks.close();
+    tokio::select! {
+        () = tasks.wait() => {}
+        () = signals.next() => {
+            log::line("Signalled again: exiting without waiting for the connections.".into());
+            log::flush();
+            process::exit(130);
+        }
+    }
+    log::flush();
+    // ANCHOR_END: drain
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM, whichever comes first.
+struct Signals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Signals {
+    fn new() -> Signals {
+        let listen = |kind| signal(kind).expect("no other runtime handles signals");
+        Signals {
+            interrupt: listen(SignalKind::interrupt()),
+            terminate: listen(SignalKind::terminate()),
+        }
+    }
+
+    async fn next(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
+}
+
+// ANCHOR: back_off
+/// What the accept loop does when `accept` fails, as it does at every try
+/// once the process has no file descriptor left (`ulimit -n`): wait before
+/// the next try, longer each time up to 1 s, and say so once a minute at
+/// most, not once a try.
+#[derive(Default)]
+struct AcceptErrors {
+    /// How many tries in a row failed: the wait grows with it.
+    in_a_row: u32,
+    /// When the log last said so.
+    said_at: Option<Instant>,
+}
+
+impl AcceptErrors {
+    async fn back_off(&mut self, err: io::Error) {
+        if self
+            .said_at
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(60))
+        {
+            log::line(format!(
+                "error: cannot accept connections: {err}; retrying (said once a minute at most)"
+            ));
+            self.said_at = Some(Instant::now());
+        }
+        // 5 ms, 10 ms, 20 ms, … 1 s: quick to recover if a descriptor frees
+        // up soon, and cheap if none does for a while.
+        let wait = Duration::from_millis(5 << self.in_a_row.min(8));
+        tokio::time::sleep(wait.min(Duration::from_secs(1))).await;
+        self.in_a_row += 1;
+    }
+
+    fn accepted(&mut self) {
+        self.in_a_row = 0;
+    }
+}
+// ANCHOR_END: back_off
+
+/// The pages, read once at start.
+struct Pages {
+    hello: String,
+    not_found: String,
+}
+
+impl Pages {
+    /// The HTML files sit beside Cargo.toml, so any working directory will do.
+    fn read() -> Pages {
+        let read = |filename: &str| {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(filename);
+            fs::read_to_string(&path).unwrap_or_else(|err| {
+                let _ = writeln!(io::stderr(), "error: cannot read {}: {err}", path.display());
+                process::exit(1);
+            })
+        };
+        Pages {
+            hello: read("hello.html"),
+            not_found: read("404.html"),
+        }
+    }
+}
+
+// ANCHOR: handle_connection
+async fn handle_connection(stream: TcpStream, pages: Arc<Pages>) {
+    let addr = match stream.peer_addr() {
+        Ok(addr) => addr.to_string(),
+        Err(_) => "a client".to_string(),
+    };
+    let mut client = Client::new(stream, addr);
+    let target = match client.read_request().await {
+        Ok(target) => target,
+        Err(refusal) => return client.refuse(refusal).await,
+    };
+
+    let (status_line, contents) = match &target[..] {
+        "/" => ("HTTP/1.1 200 OK", &pages.hello),
+        "/sleep" => {
+            // The book sleeps 5 s; the classroom tools shorten it with SLEEP_MS.
+            // `tokio::time::sleep` waits without holding a thread.
+            let ms = env::var("SLEEP_MS").map_or(5000, |ms| ms.parse().unwrap_or(5000));
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            ("HTTP/1.1 200 OK", &pages.hello)
+        }
+        _ => ("HTTP/1.1 404 NOT FOUND", &pages.not_found),
+    };
+
+    client.respond(status_line, contents).await;
+}
+// ANCHOR_END: handle_connection
