@@ -27,7 +27,12 @@ fn main() {
         process::exit(2);
     });
     let listener = TcpListener::bind(&addr).unwrap_or_else(|err| {
-        let _ = writeln!(io::stderr(), "error: cannot listen on {addr}: {err}");
+        let hint = if err.kind() == ErrorKind::AddrInUse {
+            "; stop the server using it, or pass another address, e.g. 127.0.0.1:0"
+        } else {
+            ""
+        };
+        let _ = writeln!(io::stderr(), "error: cannot listen on {addr}: {err}{hint}");
         process::exit(1);
     });
     // `build` returns an error instead of panicking: we explain it and exit.
