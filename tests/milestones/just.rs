@@ -47,6 +47,18 @@ fn diff_shows_the_lessons_of_the_pools() {
 }
 
 #[test]
+fn diff_leaves_out_the_books_anchor_comments() {
+    // m6 marks the lines its chapter shows with `// ANCHOR: name`; they
+    // are not code, and the diff, like the book's, does not show them.
+    let Some(mut just) = just() else { return };
+    just.args(["diff", "m5", "m6"]).assert().success().stdout(
+        predicate::str::contains("+impl Drop for ThreadPool {")
+            .and(predicate::str::contains("+mod request;"))
+            .and(predicate::str::contains("ANCHOR").not()),
+    );
+}
+
+#[test]
 fn run_passes_the_address_to_the_milestone() {
     let Some(mut just) = just() else { return };
     just.args(["run", "m1", "not-an-address"])

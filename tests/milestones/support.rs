@@ -7,6 +7,7 @@ use harness::{Process, StartError};
 use std::{
     io::{Read, Write},
     net::{SocketAddr, TcpStream},
+    os::unix::process::CommandExt,
     path::{Path, PathBuf},
     process::{Command, ExitStatus},
     sync::{Arc, Mutex, OnceLock, mpsc},
@@ -76,12 +77,44 @@ impl Server {
 
     /// Starts `milestone` with these arguments and environment variables.
     pub fn start_with_env(milestone: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut command = Command::new(binary(milestone));
-        command
-            .args(args)
-            .envs(env.iter().copied())
-            // Not the crate folder: a milestone must find its HTML from anywhere.
-            .current_dir("/");
+        let mut command = command(milestone, args);
+        command.envs(env.iter().copied());
+        Server::spawn(milestone, command)
+    }
+
+    /// Starts `milestone` on `127.0.0.1:0` allowed only `limit` open file
+    /// descriptors (`ulimit -n`), so that a test can make it run out.
+    pub fn start_with_fd_limit(milestone: &str, args: &[&str], limit: u64) -> Server {
+        let mut command = command(milestone, args);
+        let mut current = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes into the struct it is given.
+        assert_eq!(
+            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut current) },
+            0
+        );
+        let lowered = libc::rlimit {
+            rlim_cur: limit,
+            rlim_max: current.rlim_max,
+        };
+        // SAFETY: the closure runs in the child between fork and exec and
+        // calls only setrlimit, which is async-signal-safe.
+        unsafe {
+            command.pre_exec(
+                move || match libc::setrlimit(libc::RLIMIT_NOFILE, &lowered) {
+                    0 => Ok(()),
+                    _ => Err(std::io::Error::last_os_error()),
+                },
+            );
+        }
+        Server::spawn(milestone, command)
+    }
+
+    /// Starts `command`, a milestone's, and waits for its `Listening on` line.
+    fn spawn(milestone: &str, command: Command) -> Server {
+        let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
         let mut process =
             Process::spawn(command).unwrap_or_else(|e| panic!("cannot start {milestone}: {e}"));
         let addr = match process.listening_line(PATIENCE) {
@@ -207,6 +240,8 @@ impl Server {
             "HUP" => libc::SIGHUP,
             "QUIT" => libc::SIGQUIT,
             "KILL" => libc::SIGKILL,
+            "STOP" => libc::SIGSTOP,
+            "CONT" => libc::SIGCONT,
             other => panic!("the tests know no signal named {other:?}"),
         };
         if let Err(e) = self.process.signal(number) {
@@ -227,6 +262,24 @@ impl Server {
     pub fn stderr(&self) -> String {
         self.process.stderr()
     }
+
+    /// The CPU time the server has used so far, user and system, all its
+    /// threads together.
+    pub fn cpu_time(&self) -> Duration {
+        let process = procfs::process::Process::new(self.process.pid() as i32)
+            .unwrap_or_else(|e| panic!("{} has no /proc entry: {e}", self.milestone));
+        let stat = process.stat().expect("/proc/PID/stat is readable");
+        let ticks = stat.utime + stat.stime;
+        Duration::from_secs_f64(ticks as f64 / procfs::ticks_per_second() as f64)
+    }
+}
+
+/// The command that starts `milestone` with these arguments, from `/`: not
+/// the crate folder, since a milestone must find its HTML from anywhere.
+pub fn command(milestone: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(binary(milestone));
+    command.args(args).current_dir("/");
+    command
 }
 
 /// A request sent by [`Server::get_in_background`], answered on its own thread.

@@ -1,6 +1,6 @@
 use std::{
     env, fs,
-    io::{BufReader, prelude::*},
+    io::{BufReader, ErrorKind, prelude::*},
     net::{TcpListener, TcpStream},
     path::Path,
     process, thread,
@@ -10,7 +10,12 @@ use std::{
 fn main() {
     let addr = env::args().nth(1).unwrap_or("127.0.0.1:7878".to_string());
     let listener = TcpListener::bind(&addr).unwrap_or_else(|err| {
-        eprintln!("error: cannot listen on {addr}: {err}");
+        let hint = if err.kind() == ErrorKind::AddrInUse {
+            "; stop the server using it, or pass another address, e.g. 127.0.0.1:0"
+        } else {
+            ""
+        };
+        eprintln!("error: cannot listen on {addr}: {err}{hint}");
         process::exit(1);
     });
     println!("Listening on http://{}", listener.local_addr().unwrap());

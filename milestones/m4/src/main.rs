@@ -1,7 +1,7 @@
 use m4::ThreadPool;
 use std::{
     env, fs,
-    io::{BufReader, prelude::*},
+    io::{BufReader, ErrorKind, prelude::*},
     net::{TcpListener, TcpStream},
     path::Path,
     process, thread,
@@ -12,7 +12,12 @@ fn main() {
     let addr = env::args().nth(1).unwrap_or("127.0.0.1:7878".to_string());
     let size = env::args().nth(2).map_or(4, |size| size.parse().unwrap());
     let listener = TcpListener::bind(&addr).unwrap_or_else(|err| {
-        eprintln!("error: cannot listen on {addr}: {err}");
+        let hint = if err.kind() == ErrorKind::AddrInUse {
+            "; stop the server using it, or pass another address, e.g. 127.0.0.1:0"
+        } else {
+            ""
+        };
+        eprintln!("error: cannot listen on {addr}: {err}{hint}");
         process::exit(1);
     });
     let pool = ThreadPool::new(size);

@@ -1,7 +1,7 @@
 use m5::ThreadPool;
 use std::{
     env, fs,
-    io::{BufReader, prelude::*},
+    io::{BufReader, ErrorKind, prelude::*},
     net::{TcpListener, TcpStream},
     path::Path,
     process, thread,
@@ -16,7 +16,12 @@ fn main() {
         process::exit(2);
     });
     let listener = TcpListener::bind(&addr).unwrap_or_else(|err| {
-        eprintln!("error: cannot listen on {addr}: {err}");
+        let hint = if err.kind() == ErrorKind::AddrInUse {
+            "; stop the server using it, or pass another address, e.g. 127.0.0.1:0"
+        } else {
+            ""
+        };
+        eprintln!("error: cannot listen on {addr}: {err}{hint}");
         process::exit(1);
     });
     // `build` returns an error instead of panicking: we explain it and exit.

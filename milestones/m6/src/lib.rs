@@ -1,11 +1,13 @@
 use std::{
     error::Error,
     fmt,
+    io::{self, Write},
     panic::{self, AssertUnwindSafe},
     sync::{Arc, Mutex, mpsc},
     thread,
 };
 
+// ANCHOR: pool
 pub struct ThreadPool {
     /// The threads that run the jobs, joined when the pool is dropped.
     workers: Vec<Worker>,
@@ -14,6 +16,7 @@ pub struct ThreadPool {
     /// the channel is what tells the workers to stop.
     sender: Option<mpsc::Sender<Job>>,
 }
+// ANCHOR_END: pool
 
 /// A closure to run on some worker: boxed, because every closure has its
 /// own type, and `Send`, because it crosses to another thread.
@@ -77,6 +80,7 @@ impl ThreadPool {
     }
 }
 
+// ANCHOR: drop
 impl Drop for ThreadPool {
     fn drop(&mut self) {
         // Closing the channel: each worker finishes the jobs already queued,
@@ -84,12 +88,13 @@ impl Drop for ThreadPool {
         drop(self.sender.take());
 
         for worker in self.workers.drain(..) {
-            println!("Shutting down worker {}", worker.id);
+            let _ = writeln!(io::stdout(), "Shutting down worker {}", worker.id);
 
             worker.thread.join().unwrap();
         }
     }
 }
+// ANCHOR_END: drop
 
 struct Worker {
     /// Which worker this is, in the shutdown messages.
@@ -101,6 +106,7 @@ struct Worker {
 impl Worker {
     fn new(id: usize, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) -> Worker {
         let thread = thread::spawn(move || {
+            // ANCHOR: worker_loop
             loop {
                 // The lock guard is a temporary of this `let` statement, so
                 // it is dropped at the `;`: the lock is free again before
@@ -109,21 +115,28 @@ impl Worker {
 
                 match message {
                     Ok(job) => {
-                        println!("Worker {id} got a job; executing.");
+                        // Not `println!`, which panics when stdout is gone
+                        // (`m6 | head -n1`): a lost log line must not cost
+                        // the job, nor this worker.
+                        let _ = writeln!(io::stdout(), "Worker {id} got a job; executing.");
 
                         // A panicking job stops here instead of ending the
                         // thread, so the pool keeps all its workers. The
                         // panic message is already on stderr.
                         if panic::catch_unwind(AssertUnwindSafe(job)).is_err() {
-                            eprintln!("Worker {id} caught a panicking job; carrying on.");
+                            let _ = writeln!(
+                                io::stderr(),
+                                "Worker {id} caught a panicking job; carrying on."
+                            );
                         }
                     }
                     Err(_) => {
-                        println!("Worker {id} disconnected; shutting down.");
+                        let _ = writeln!(io::stdout(), "Worker {id} disconnected; shutting down.");
                         break;
                     }
                 }
             }
+            // ANCHOR_END: worker_loop
         });
 
         Worker { id, thread }
