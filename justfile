@@ -81,13 +81,45 @@ _check milestone:
     echo "error: no milestone named '$name'; choose one of: {{milestones}}" >&2
     exit 2
 
-# Build the book into book/book (needs mdbook 0.5.4, see the README)
-book:
-    mdbook build book
+# Build the book: `just book` (English, into book/book), `just book id` (Bahasa Indonesia, into book/book-id)
+[no-exit-message]
+book lang="en": (_book-lang lang)
+    {{ if lang == "en" { "mdbook build book" } else { book_id + " mdbook build book --dest-dir book/book-id" } }}
 
-# Serve the book on http://localhost:3000, rebuilt on every change
-serve-book:
-    mdbook serve book
+# Serve the book, rebuilt on every change: `just serve-book` (English, http://localhost:3000), `just serve-book id` (Bahasa Indonesia, http://localhost:3001)
+[no-exit-message]
+serve-book lang="en": (_book-lang lang)
+    {{ if lang == "en" { "mdbook serve book --port 3000" } else { book_id + " mdbook serve book --dest-dir book/book-id --port 3001" } }}
+
+# Extract the English book's text into book/po/messages.pot and merge it into book/po/id.po, for the translator
+book-po:
+    MDBOOK_OUTPUT='{"xgettext": {}}' mdbook build book --dest-dir book/po
+    msgmerge --quiet --update --backup=none --previous book/po/id.po book/po/messages.pot
+    msgfmt --check --statistics -o /dev/null book/po/id.po
+
+# The Indonesian edition: the English book translated by book/po/id.po with
+# mdbook-i18n-helpers' gettext preprocessor, added here rather than in
+# book.toml so that the English build needs no plugin. The tests
+# (tests/book/translation.rs) build it with the same settings.
+book_id := "MDBOOK_BOOK__LANGUAGE=id MDBOOK_BOOK__TITLE='Membangun web server multithreaded, satu milestone demi satu' MDBOOK_PREPROCESSOR__GETTEXT='{\"after\": [\"links\"]}'"
+
+# Fail with a one-line error unless the argument is a language of the book
+# whose tools are installed.
+[private]
+[no-exit-message]
+_book-lang lang:
+    #!/usr/bin/env bash
+    case {{quote(lang)}} in
+        en) ;;
+        id)
+            if ! command -v mdbook-gettext > /dev/null; then
+                echo "error: the Indonesian edition needs mdbook-gettext; install it with: cargo install mdbook-i18n-helpers --locked --version 0.4.0" >&2
+                exit 1
+            fi ;;
+        *)
+            echo "error: the book has no language {{quote(lang)}}; choose en (the default) or id" >&2
+            exit 2 ;;
+    esac
 
 # Regenerate the book's "what changed" diffs from the milestones' sources
 book-diffs:
