@@ -251,12 +251,20 @@ impl Process {
     }
 
     /// Kills the whole process group with SIGKILL and reaps the process.
+    /// Returns once the group is gone (2 s at most): its other processes
+    /// (a build script, a server's own children) die asynchronously.
     pub fn kill(&mut self) {
         if !self.killed {
+            let group = -(self.child.id() as libc::pid_t);
             // SAFETY: a negative pid names our child's own process group.
-            unsafe { libc::kill(-(self.child.id() as libc::pid_t), libc::SIGKILL) };
+            unsafe { libc::kill(group, libc::SIGKILL) };
             let _ = self.child.kill();
             let _ = self.child.wait();
+            let start = Instant::now();
+            // SAFETY: signal 0 only asks whether the group has members left.
+            while unsafe { libc::kill(group, 0) } == 0 && start.elapsed() < Duration::from_secs(2) {
+                thread::sleep(Duration::from_millis(5));
+            }
             self.killed = true;
         }
     }
