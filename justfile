@@ -86,10 +86,30 @@ _check milestone:
 book lang="en": (_book-lang lang)
     {{ if lang == "en" { "mdbook build book" } else { book_id + " mdbook build book --dest-dir book/book-id" } }}
 
-# Serve the book, rebuilt on every change: `just serve-book` (English, http://localhost:3000), `just serve-book id` (Bahasa Indonesia, http://localhost:3001)
+# Serve the book, rebuilt on every change: `just serve-book` (English, http://localhost:3000), `just serve-book id` (Bahasa Indonesia, http://localhost:3001); on another port: `just serve-book 4000`, `just serve-book id 4001`
 [no-exit-message]
-serve-book lang="en": (_book-lang lang)
-    {{ if lang == "en" { "mdbook serve book --port 3000" } else { book_id + " mdbook serve book --dest-dir book/book-id --port 3001" } }}
+[positional-arguments]
+serve-book *args:
+    #!/usr/bin/env bash
+    # A language, then a port, both optional: a number alone is the port.
+    lang=en
+    if [ $# -gt 0 ] && ! [[ $1 =~ ^[0-9]+$ ]]; then lang=$1; shift; fi
+    port=${1:-}
+    if [ $# -gt 1 ]; then
+        echo "error: too many arguments; use: just serve-book [en|id] [PORT]" >&2
+        exit 2
+    fi
+    if [ -n "$port" ] && ! { [[ $port =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ]; }; then
+        echo "error: '$port' is not a port; pass a number from 1 to 65535, such as 4000" >&2
+        exit 2
+    fi
+    {{quote(just_executable())}} --justfile {{quote(justfile())}} _book-lang "$lang" || exit
+    case $lang in
+        en) set -- mdbook serve book --port "${port:-3000}" ;;
+        *) set -- env {{book_id}} mdbook serve book --dest-dir book/book-id --port "${port:-3001}" ;;
+    esac
+    echo "$*" >&2 # the command, as just shows it for a one-line recipe
+    exec "$@"
 
 # Extract the English book's text into book/po/messages.pot and merge it into book/po/id.po, for the translator
 book-po:
