@@ -81,13 +81,65 @@ _check milestone:
     echo "error: no milestone named '$name'; choose one of: {{milestones}}" >&2
     exit 2
 
-# Build the book into book/book (needs mdbook 0.5.4, see the README)
-book:
-    mdbook build book
+# Build the book: `just book` (English, into book/book), `just book id` (Bahasa Indonesia, into book/book-id)
+[no-exit-message]
+book lang="en": (_book-lang lang)
+    {{ if lang == "en" { "mdbook build book" } else { book_id + " mdbook build book --dest-dir book/book-id" } }}
 
-# Serve the book on http://localhost:3000, rebuilt on every change
-serve-book:
-    mdbook serve book
+# Serve the book, rebuilt on every change: `just serve-book` (English, http://localhost:3000), `just serve-book id` (Bahasa Indonesia, http://localhost:3001); on another port: `just serve-book 4000`, `just serve-book id 4001`
+[no-exit-message]
+[positional-arguments]
+serve-book *args:
+    #!/usr/bin/env bash
+    # A language, then a port, both optional: a number alone is the port.
+    lang=en
+    if [ $# -gt 0 ] && ! [[ $1 =~ ^[0-9]+$ ]]; then lang=$1; shift; fi
+    port=${1:-}
+    if [ $# -gt 1 ]; then
+        echo "error: too many arguments; use: just serve-book [en|id] [PORT]" >&2
+        exit 2
+    fi
+    if [ -n "$port" ] && ! { [[ $port =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ]; }; then
+        echo "error: '$port' is not a port; pass a number from 1 to 65535, such as 4000" >&2
+        exit 2
+    fi
+    {{quote(just_executable())}} --justfile {{quote(justfile())}} _book-lang "$lang" || exit
+    case $lang in
+        en) set -- mdbook serve book --port "${port:-3000}" ;;
+        *) set -- env {{book_id}} mdbook serve book --dest-dir book/book-id --port "${port:-3001}" ;;
+    esac
+    echo "$*" >&2 # the command, as just shows it for a one-line recipe
+    exec "$@"
+
+# Extract the English book's text into book/po/messages.pot and merge it into book/po/id.po, for the translator
+book-po:
+    MDBOOK_OUTPUT='{"xgettext": {}}' mdbook build book --dest-dir book/po
+    msgmerge --quiet --update --backup=none --previous book/po/id.po book/po/messages.pot
+    msgfmt --check --statistics -o /dev/null book/po/id.po
+
+# The Indonesian edition: the English book translated by book/po/id.po with
+# mdbook-i18n-helpers' gettext preprocessor, added here rather than in
+# book.toml so that the English build needs no plugin. The tests
+# (tests/book/translation.rs) build it with the same settings.
+book_id := "MDBOOK_BOOK__LANGUAGE=id MDBOOK_BOOK__TITLE='Membangun web server multithreaded, satu milestone demi satu' MDBOOK_PREPROCESSOR__GETTEXT='{\"after\": [\"links\"]}'"
+
+# Fail with a one-line error unless the argument is a language of the book
+# whose tools are installed.
+[private]
+[no-exit-message]
+_book-lang lang:
+    #!/usr/bin/env bash
+    case {{quote(lang)}} in
+        en) ;;
+        id)
+            if ! command -v mdbook-gettext > /dev/null; then
+                echo "error: the Indonesian edition needs mdbook-gettext; install it with: cargo install mdbook-i18n-helpers --locked --version 0.4.0" >&2
+                exit 1
+            fi ;;
+        *)
+            echo "error: the book has no language {{quote(lang)}}; choose en (the default) or id" >&2
+            exit 2 ;;
+    esac
 
 # Regenerate the book's "what changed" diffs from the milestones' sources
 book-diffs:

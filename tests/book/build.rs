@@ -12,53 +12,60 @@ use std::{
 };
 
 /// What mdBook logged at WARN or ERROR level while building the book.
-struct Build {
-    html_dir: PathBuf,
-    log: String,
+pub struct Build {
+    pub html_dir: PathBuf,
+    pub log: String,
 }
 
 /// Builds the book once per test run, into the target folder (book/book/ is
 /// left alone, so `mdbook serve` can run at the same time).
 fn build() -> &'static Build {
     static BUILD: OnceLock<Build> = OnceLock::new();
-    BUILD.get_or_init(|| {
-        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("book");
-        if out.exists() {
-            fs::remove_dir_all(&out).unwrap();
-        }
-        let mut config = Config::from_disk(book_dir().join("book.toml"))
-            .unwrap_or_else(|e| panic!("book/book.toml: {e:#}"));
-        config.build.build_dir = out.clone();
+    BUILD.get_or_init(|| build_into(config(), "book"))
+}
 
-        // mdBook reports a missing include or a bad HTML tag on its log and
-        // builds on: collect the log to fail on it.
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::WARN)
-            .with_ansi(false)
-            .without_time()
-            .with_writer({
-                let log = Arc::clone(&log);
-                move || LogWriter(Arc::clone(&log))
-            })
-            .finish();
-        tracing::subscriber::with_default(subscriber, || {
-            MDBook::load_with_config(book_dir(), config)
-                .and_then(|book| book.build())
-                .unwrap_or_else(|e| panic!("the book does not build: {e:#}"));
-        });
-        let log = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
-        Build {
-            // With a single renderer, mdBook writes straight into the
-            // build folder; with more, into a folder per renderer.
-            html_dir: if out.join("html").is_dir() {
-                out.join("html")
-            } else {
-                out
-            },
-            log,
-        }
-    })
+/// book/book.toml, as mdBook reads it.
+pub fn config() -> Config {
+    Config::from_disk(book_dir().join("book.toml"))
+        .unwrap_or_else(|e| panic!("book/book.toml: {e:#}"))
+}
+
+/// Builds the book with `config` into the target folder's `folder`.
+pub fn build_into(mut config: Config, folder: &str) -> Build {
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(folder);
+    if out.exists() {
+        fs::remove_dir_all(&out).unwrap();
+    }
+    config.build.build_dir = out.clone();
+
+    // mdBook reports a missing include or a bad HTML tag on its log and
+    // builds on: collect the log to fail on it.
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .without_time()
+        .with_writer({
+            let log = Arc::clone(&log);
+            move || LogWriter(Arc::clone(&log))
+        })
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        MDBook::load_with_config(book_dir(), config)
+            .and_then(|book| book.build())
+            .unwrap_or_else(|e| panic!("the book does not build: {e:#}"));
+    });
+    let log = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
+    Build {
+        // With a single renderer, mdBook writes straight into the
+        // build folder; with more, into a folder per renderer.
+        html_dir: if out.join("html").is_dir() {
+            out.join("html")
+        } else {
+            out
+        },
+        log,
+    }
 }
 
 struct LogWriter(Arc<Mutex<Vec<u8>>>);
@@ -88,6 +95,20 @@ fn the_book_builds_without_warnings() {
 #[test]
 fn every_internal_link_and_anchor_resolves() {
     let html_dir = &build().html_dir;
+    let (checked, broken) = broken_links(html_dir);
+    assert!(checked > 0, "no link checked in {}", shown(html_dir));
+    assert!(
+        broken.is_empty(),
+        "broken links in the built book (a Markdown link points to a chapter, \
+         heading or file that does not exist):\n{}",
+        broken.join("\n")
+    );
+}
+
+/// The internal links of the HTML book in `html_dir` that lead nowhere, and
+/// how many links were checked.
+pub fn broken_links(html_dir: &Path) -> (usize, Vec<String>) {
+    let html_dir = &html_dir.to_path_buf();
     let mut pages = BTreeMap::new();
     collect_files(html_dir, &mut |path| {
         if path.extension().is_some_and(|e| e == "html") {
@@ -146,13 +167,7 @@ fn every_internal_link_and_anchor_resolves() {
             }
         }
     }
-    assert!(checked > 0, "no link checked in {}", shown(html_dir));
-    assert!(
-        broken.is_empty(),
-        "broken links in the built book (a Markdown link points to a chapter, \
-         heading or file that does not exist):\n{}",
-        broken.join("\n")
-    );
+    (checked, broken)
 }
 
 /// The values of every `name="…"` attribute in an HTML page. mdBook writes

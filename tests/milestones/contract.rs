@@ -1,4 +1,4 @@
-//! The contract every milestone keeps (DEVELOPERS.md): `mN [ADDR]`, one
+//! The contract every milestone keeps (CONTRIBUTING.md): `mN [ADDR]`, one
 //! `Listening on http://IP:PORT` line with the real port, HTML found from any
 //! working directory, and a clear message when the address cannot be used.
 //! From m2 on, `SLEEP_MS` shortens `/sleep` for the classroom tools.
@@ -78,5 +78,80 @@ fn sleep_ms_shortens_the_sleep_from_m2_on() {
             took >= Duration::from_millis(300) && took < Duration::from_secs(3),
             "{milestone}: /sleep with SLEEP_MS=300 took {took:?}"
         );
+    }
+}
+
+#[test]
+fn the_contract_is_written_down_where_the_code_says() {
+    let root = harness::repo_root();
+    let contributing = std::fs::read_to_string(root.join("CONTRIBUTING.md"))
+        .expect("CONTRIBUTING.md writes down the contract this file tests");
+    let mut problems = Vec::new();
+
+    // Every path and every test it names exists.
+    for quoted in contributing.split('`').skip(1).step_by(2) {
+        let path = quoted.split(':').next().unwrap_or_default();
+        let is_path = ["milestones/", "tests/", "tools/", "book/"]
+            .iter()
+            .any(|p| path.starts_with(p))
+            && !path.contains(['*', ' ', '…'])
+            && !path.contains("mN"); // a placeholder for any milestone
+        if is_path && !root.join(path).exists() {
+            problems.push(format!(
+                "CONTRIBUTING.md names {path}, which does not exist"
+            ));
+        }
+        if let Some((module, test)) = quoted.split_once("::") {
+            let file = root.join("tests/milestones").join(format!("{module}.rs"));
+            let defined = std::fs::read_to_string(&file)
+                .is_ok_and(|source| source.contains(&format!("fn {test}()")));
+            if module.chars().all(|c| c.is_ascii_alphanumeric()) && !defined {
+                problems.push(format!("CONTRIBUTING.md cites {quoted}, which is no test"));
+            }
+        }
+    }
+
+    // Every document at the root that a comment refers to exists: this
+    // file's own first line once cited one that was never written.
+    let mut sources = Vec::new();
+    for dir in ["milestones", "tests", "tools"] {
+        collect_rs(&root.join(dir), &mut sources);
+    }
+    for path in sources {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let comments = text
+            .lines()
+            .filter_map(|line| line.split_once("//").map(|(_, c)| c));
+        for word in comments
+            .flat_map(|c| c.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_')))
+        {
+            let is_doc = word.ends_with(".md")
+                && word.len() > 3
+                && word[..word.len() - 3]
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_');
+            let in_the_book = root.join("book/src").join(word).is_file();
+            if is_doc && !in_the_book && !root.join(word).is_file() {
+                problems.push(format!(
+                    "{} names {word}, which does not exist",
+                    path.display()
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+fn collect_rs(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() && !path.ends_with("target") {
+            collect_rs(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
     }
 }

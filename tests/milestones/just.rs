@@ -88,3 +88,56 @@ fn a_wrong_milestone_name_gets_one_line_listing_the_valid_ones() {
         milestones().join(" ")
     ));
 }
+
+/// A folder with an `mdbook` that prints its arguments instead of serving.
+fn fake_mdbook() -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-mdbook");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mdbook = dir.join("mdbook");
+    std::fs::write(&mdbook, "#!/bin/sh\necho \"mdbook $*\"\n").unwrap();
+    std::fs::set_permissions(&mdbook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+#[test]
+fn serve_book_takes_an_optional_port() {
+    // Port 3000 is often taken on a shared lab machine.
+    let path = format!(
+        "{}:{}",
+        fake_mdbook().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for (args, served) in [
+        (&[][..], "mdbook serve book --port 3000\n"),
+        (&["4000"][..], "mdbook serve book --port 4000\n"),
+        (&["en", "4001"][..], "mdbook serve book --port 4001\n"),
+    ] {
+        let Some(mut just) = just() else { return };
+        just.env("PATH", &path)
+            .arg("serve-book")
+            .args(args)
+            .assert()
+            .success()
+            .stdout(served);
+    }
+    for (args, error) in [
+        (
+            &["99999"][..],
+            "error: '99999' is not a port; pass a number from 1 to 65535, such as 4000\n",
+        ),
+        (
+            &["en", "1", "2"][..],
+            "error: too many arguments; use: just serve-book [en|id] [PORT]\n",
+        ),
+    ] {
+        let Some(mut just) = just() else { return };
+        just.env("PATH", &path)
+            .arg("serve-book")
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(error);
+    }
+}

@@ -1,7 +1,10 @@
 //! One SVG bar chart per scenario: a bar per milestone, the theory as a red
 //! line across the bar where there is one.
 
-use crate::{Outcome, Report, Scenario, scenarios::Metrics};
+use crate::{
+    results::{Outcome, Report, Scenario},
+    scenarios::Metrics,
+};
 use plotters::{
     prelude::*,
     style::text_anchor::{HPos, Pos, VPos},

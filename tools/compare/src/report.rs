@@ -1,22 +1,48 @@
 //! The results as text: a table per scenario (two for throughput), for the
 //! terminal or Markdown.
 
-use crate::{Outcome, Report, Row, Scenario, Settings, scenarios::Metrics};
+use crate::{
+    results::{Outcome, Report, Row, Scenario, Settings},
+    scenarios::Metrics,
+};
 use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
-/// The settings a run used, in one line.
-pub fn settings_line(s: &Settings) -> String {
-    let throughput = match (s.requests, s.duration_s) {
-        (Some(n), _) => format!("{n} requests"),
-        (None, Some(d)) => format!("{d} s"),
-        (None, None) => unreachable!("a run stops after a count or a time"),
+/// The settings a run used, in one line: those of the scenarios it ran.
+pub fn settings_line(s: &Settings, scenarios: &[Scenario]) -> String {
+    let ran = |scenario| scenarios.contains(&scenario);
+    let mut parts = Vec::new();
+    if ran(Scenario::Blocked) || ran(Scenario::Burst) || ran(Scenario::Memory) {
+        parts.push(format!(
+            "/sleep takes {} ms (SLEEP_MS={})",
+            s.sleep_ms, s.sleep_ms
+        ));
+    }
+    parts.push(format!("pools: {} workers", s.workers));
+    if ran(Scenario::Blocked) {
+        parts.push(format!("blocked: {} /sleep in flight", s.blockers));
+    }
+    let concurrent = match (ran(Scenario::Burst), ran(Scenario::Throughput)) {
+        (true, true) => Some("burst and throughput"),
+        (true, false) => Some("burst"),
+        (false, true) => Some("throughput"),
+        (false, false) => None,
     };
-    format!(
-        "/sleep takes {} ms (SLEEP_MS={}); pools: {} workers; blocked: {} /sleep in flight; \
-         burst and throughput: concurrency {}; throughput: {throughput} per milestone; \
-         memory: {} connections; this machine: {} CPUs",
-        s.sleep_ms, s.sleep_ms, s.workers, s.blockers, s.concurrency, s.connections, s.cpus
-    )
+    if let Some(which) = concurrent {
+        parts.push(format!("{which}: concurrency {}", s.concurrency));
+    }
+    if ran(Scenario::Throughput) {
+        let throughput = match (s.requests, s.duration_s) {
+            (Some(n), _) => format!("{n} requests"),
+            (None, Some(d)) => format!("{d} s"),
+            (None, None) => unreachable!("a run stops after a count or a time"),
+        };
+        parts.push(format!("throughput: {throughput} per milestone"));
+    }
+    if ran(Scenario::Memory) {
+        parts.push(format!("memory: {} connections", s.connections));
+    }
+    parts.push(format!("this machine: {} CPUs", s.cpus));
+    parts.join("; ")
 }
 
 /// One table of a scenario's results. Throughput has two, its requests and
@@ -227,7 +253,7 @@ pub fn markdown(report: &Report) -> String {
     );
     out.push_str(&format!(
         "// ANCHOR: settings\nSettings: {}.\n",
-        settings_line(&report.settings)
+        settings_line(&report.settings, &report.scenarios)
     ));
     out.push_str("// ANCHOR_END: settings\n");
     for &scenario in &report.scenarios {
@@ -317,6 +343,29 @@ mod tests {
              |---|---|---:|---:|---:|\n\
              | m1 | one thread, no /sleep | 20000 | 24 µs | 48 µs |\n"
         ));
+    }
+
+    #[test]
+    fn the_settings_line_names_only_the_scenarios_that_ran() {
+        let settings = report(None).settings;
+        assert_eq!(
+            settings_line(&settings, &[Scenario::Blocked]),
+            "/sleep takes 500 ms (SLEEP_MS=500); pools: 4 workers; \
+             blocked: 4 /sleep in flight; this machine: 2 CPUs"
+        );
+        assert_eq!(
+            settings_line(&settings, &[Scenario::Throughput]),
+            "pools: 4 workers; throughput: concurrency 16; \
+             throughput: 1000 requests per milestone; this machine: 2 CPUs"
+        );
+        // Every scenario: the line of the recorded run in the book.
+        assert_eq!(
+            settings_line(&settings, &Scenario::ALL),
+            "/sleep takes 500 ms (SLEEP_MS=500); pools: 4 workers; \
+             blocked: 4 /sleep in flight; burst and throughput: concurrency 16; \
+             throughput: 1000 requests per milestone; memory: 100 connections; \
+             this machine: 2 CPUs"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The benchmarking chapter uses what the tool wrote: every table it includes
-//! has its anchor in `results.md`, every chart it shows exists, and every
-//! test it cites is a test of this package.
+//! has its anchor in `results.md`, every chart it shows exists, every test
+//! it cites is a test of this package, and every error it quotes is the
+//! tool's.
 
 use std::{fs, path::PathBuf};
 
@@ -66,4 +67,31 @@ fn every_test_the_chapter_cites_exists() {
             "the chapter cites {file}::{test}, which does not exist"
         );
     }
+}
+
+#[test]
+fn every_error_the_chapter_quotes_is_what_the_tool_prints() {
+    // A console block `$ just compare ARGS`, then (after just's echo of the
+    // command) `error: …`: run `compare ARGS` and compare, exit status 2.
+    let text = chapter();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut checked = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let Some(args) = line.strip_prefix("$ just compare ") else {
+            continue;
+        };
+        let quoted = lines[i + 1..]
+            .iter()
+            .take(2)
+            .find(|l| l.starts_with("error: "));
+        let Some(quoted) = quoted else { continue };
+        assert_cmd::Command::cargo_bin("compare")
+            .unwrap()
+            .args(args.split_whitespace())
+            .assert()
+            .code(2)
+            .stderr(format!("{quoted}\n"));
+        checked += 1;
+    }
+    assert!(checked > 0, "the chapter quotes no error of the tool");
 }

@@ -75,6 +75,25 @@ fn blocked_with_a_short_sleep_shows_m2_blocked_and_m3_not() {
 }
 
 #[test]
+fn the_settings_line_names_only_the_scenarios_asked_for() {
+    let output = Command::cargo_bin("compare")
+        .unwrap()
+        .args(["m3", "--scenario", "blocked", "--sleep-ms", "50"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("/sleep takes 50 ms (SLEEP_MS=50); pools: 4 workers; blocked: 4 /sleep"),
+        "{first}"
+    );
+    for other in ["burst", "throughput", "memory"] {
+        assert!(!first.contains(other), "{first}");
+    }
+}
+
+#[test]
 fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
     let report = report(&[
         "m3",
@@ -245,25 +264,13 @@ fn throughput_counts_the_cpu_time_of_the_server_and_of_the_tool() {
 
 /// The process ids of the running children of `parent` named `name`.
 fn children_named(parent: u32, name: &str) -> Vec<u32> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // pid (comm) state ppid …
-        let Some((comm, rest)) = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(") "))
-        else {
-            continue;
-        };
-        let ppid = rest.split(' ').nth(1).and_then(|p| p.parse::<u32>().ok());
-        if comm == name && ppid == Some(parent) {
-            found.push(pid);
-        }
-    }
-    found
+    procfs::process::all_processes()
+        .unwrap()
+        .flatten()
+        .filter_map(|process| process.stat().ok())
+        .filter(|stat| stat.comm == name && stat.ppid == parent as i32)
+        .map(|stat| stat.pid as u32)
+        .collect()
 }
 
 /// The process id of the child named `name` that `parent` starts, once it
@@ -327,11 +334,9 @@ fn a_milestone_that_dies_is_a_result_and_the_next_one_still_runs() {
 
 /// Whether process `pid` has ended: gone, or a zombie nobody reaped yet.
 fn has_ended(pid: u32) -> bool {
-    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+    match procfs::process::Process::new(pid as i32).and_then(|p| p.stat()) {
         Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(") ")
-            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+        Ok(stat) => stat.state == 'Z',
     }
 }
 

@@ -251,12 +251,19 @@ impl Process {
     }
 
     /// Kills the whole process group with SIGKILL and reaps the process.
+    /// Returns once the group is gone (2 s at most): its other processes
+    /// (a build script, a server's own children) die asynchronously.
     pub fn kill(&mut self) {
         if !self.killed {
+            let group = -(self.child.id() as libc::pid_t);
             // SAFETY: a negative pid names our child's own process group.
-            unsafe { libc::kill(-(self.child.id() as libc::pid_t), libc::SIGKILL) };
+            unsafe { libc::kill(group, libc::SIGKILL) };
             let _ = self.child.kill();
             let _ = self.child.wait();
+            let start = Instant::now();
+            while group_alive(self.child.id()) && start.elapsed() < Duration::from_secs(2) {
+                thread::sleep(Duration::from_millis(5));
+            }
             self.killed = true;
         }
     }
@@ -322,6 +329,22 @@ impl Drop for Process {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Whether a process of group `pgid` still runs: zombies, which have
+/// exited and wait to be reaped by whoever adopted them, do not count.
+fn group_alive(pgid: u32) -> bool {
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    processes.filter_map(|p| p.ok()).any(|p| {
+        let stat = std::fs::read_to_string(p.path().join("stat")).unwrap_or_default();
+        // pid (comm) state ppid pgrp …: the name may hold spaces.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+        fields.len() > 2 && fields[0] != "Z" && fields[2] == pgid.to_string()
+    })
 }
 
 /// An exit status as a student reads it: `exit code 101`, `killed by signal 9`.
@@ -516,15 +539,18 @@ mod tests {
         while !p.stdout().ends_with('\n') && start.elapsed() < Duration::from_secs(10) {
             thread::sleep(Duration::from_millis(10));
         }
-        let grandchild: i32 = p.stdout().trim().parse().unwrap();
+        let grandchild: u32 = p.stdout().trim().parse().unwrap();
+        let group = p.pid();
+        assert!(group_alive(group));
         drop(p);
-        // SAFETY: signal 0 only asks whether the process exists.
-        let start = Instant::now();
-        while unsafe { libc::kill(grandchild, 0) } == 0 && start.elapsed() < Duration::from_secs(5)
-        {
-            thread::sleep(Duration::from_millis(10));
-        }
-        assert_ne!(unsafe { libc::kill(grandchild, 0) }, 0, "sleep still runs");
+        // Gone when drop returns: no process of the group runs (at most a
+        // zombie waits for whoever adopted it to reap it).
+        assert!(!group_alive(group), "a process of the group still runs");
+        let state = std::fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();
+        assert!(
+            state.is_empty() || state.contains(") Z "),
+            "sleep still runs: {state}"
+        );
     }
 
     #[test]
