@@ -32,9 +32,14 @@ pub fn draw(path: &Path, scenario: Scenario, report: &Report) -> Result<(), Stri
         Scenario::Burst => (
             format!(
                 "burst: {} × /sleep ({} ms) at once",
-                s.concurrency, s.sleep_ms
+                s.burst.first().copied().unwrap_or_default(),
+                s.sleep_ms
             ),
             "all answered after (ms)",
+        ),
+        Scenario::Idle => (
+            format!("idle: GET / after {} idle connections", s.idle),
+            "GET / waited (ms)",
         ),
         Scenario::Throughput => (
             format!(
@@ -48,10 +53,16 @@ pub fn draw(path: &Path, scenario: Scenario, report: &Report) -> Result<(), Stri
             "peak resident memory (MiB)",
         ),
     };
+    // The burst's chart shows its first size, which every milestone runs.
+    let first_burst = s.burst.first().copied();
     let bars: Vec<Bar> = report
         .results
         .iter()
         .filter(|r| r.scenario == scenario)
+        .filter(|r| match &r.metrics {
+            Some(Metrics::Burst { requests, .. }) => Some(*requests) == first_burst,
+            _ => true,
+        })
         .map(|row| {
             let (value, theory, label) = match (&row.outcome, &row.metrics) {
                 (Outcome::Skipped, _) => (None, None, "skipped".to_string()),
@@ -70,7 +81,17 @@ pub fn draw(path: &Path, scenario: Scenario, report: &Report) -> Result<(), Stri
                         theory_ms,
                         ratio,
                         ..
-                    } => (Some(total_ms), Some(theory_ms), format!("×{ratio:.2}")),
+                    } => (
+                        total_ms,
+                        Some(theory_ms),
+                        ratio.map_or("not run".to_string(), |r| format!("×{r:.2}")),
+                    ),
+                    Metrics::Idle {
+                        wait_ms, limit_ms, ..
+                    } => match wait_ms {
+                        Some(wait) => (Some(wait), None, format!("{wait:.0} ms")),
+                        None => (Some(limit_ms), None, "no answer".to_string()),
+                    },
                     Metrics::Throughput {
                         requests_per_second,
                         ..

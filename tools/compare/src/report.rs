@@ -21,14 +21,16 @@ pub fn settings_line(s: &Settings, scenarios: &[Scenario]) -> String {
     if ran(Scenario::Blocked) {
         parts.push(format!("blocked: {} /sleep in flight", s.blockers));
     }
-    let concurrent = match (ran(Scenario::Burst), ran(Scenario::Throughput)) {
-        (true, true) => Some("burst and throughput"),
-        (true, false) => Some("burst"),
-        (false, true) => Some("throughput"),
-        (false, false) => None,
-    };
-    if let Some(which) = concurrent {
-        parts.push(format!("{which}: concurrency {}", s.concurrency));
+    if ran(Scenario::Burst) {
+        let sizes: Vec<String> = s.burst.iter().map(u64::to_string).collect();
+        parts.push(format!(
+            "burst: {} × /sleep at once, runs over {} s in theory skipped",
+            sizes.join(", "),
+            s.max_seconds
+        ));
+    }
+    if ran(Scenario::Idle) {
+        parts.push(format!("idle: {} connections", s.idle));
     }
     if ran(Scenario::Throughput) {
         let throughput = match (s.requests, s.duration_s) {
@@ -36,7 +38,10 @@ pub fn settings_line(s: &Settings, scenarios: &[Scenario]) -> String {
             (None, Some(d)) => format!("{d} s"),
             (None, None) => unreachable!("a run stops after a count or a time"),
         };
-        parts.push(format!("throughput: {throughput} per milestone"));
+        parts.push(format!(
+            "throughput: {throughput} per milestone from {} clients",
+            s.concurrency
+        ));
     }
     if ran(Scenario::Memory) {
         parts.push(format!("memory: {} connections", s.connections));
@@ -82,9 +87,12 @@ fn title(scenario: Scenario, part: Part, s: &Settings) -> String {
             "blocked: {} × GET /sleep in flight, then GET /: how long does GET / wait?",
             s.blockers
         ),
-        Scenario::Burst => format!(
-            "burst: {} × GET /sleep at once: how long until the last answer?",
-            s.concurrency
+        Scenario::Burst => {
+            "burst: N × GET /sleep at once: how long until the last answer?".to_string()
+        }
+        Scenario::Idle => format!(
+            "idle: {} connections that send nothing, then GET /: how long does GET / wait?",
+            s.idle
         ),
         Scenario::Throughput => format!(
             "throughput: GET / from {} clients, a new connection per request",
@@ -102,10 +110,17 @@ fn headers(scenario: Scenario, part: Part) -> Vec<&'static str> {
     headers.extend(match (scenario, part) {
         (_, Part::Cpu) => vec!["requests/s", "server CPU/req", "tool CPU/req"],
         (Scenario::Blocked, _) => vec!["GET / waited", "theory", "verdict"],
-        (Scenario::Burst, _) => vec!["all answered after", "theory", "ratio"],
+        (Scenario::Burst, _) => vec!["N", "all answered after", "theory", "ratio"],
+        (Scenario::Idle, _) => vec!["GET / waited", "verdict"],
         (Scenario::Throughput, _) => vec!["requests", "errors", "requests/s", "p50", "p90", "p99"],
         (Scenario::Memory, _) => {
-            vec!["RSS at start", "peak RSS", "peak virtual", "peak threads"]
+            vec![
+                "RSS at start",
+                "peak RSS",
+                "per connection",
+                "peak virtual",
+                "peak threads",
+            ]
         }
     });
     headers
@@ -129,6 +144,23 @@ fn mib(kib: u64) -> String {
 
 /// The cells of one row, after the milestone and its model.
 fn cells(row: &Row, part: Part) -> Vec<String> {
+    // A burst not run: its size and its theory, which say why.
+    if let (
+        Outcome::Skipped,
+        Some(Metrics::Burst {
+            requests,
+            theory_ms,
+            ..
+        }),
+    ) = (row.outcome, &row.metrics)
+    {
+        return vec![
+            requests.to_string(),
+            "not run".to_string(),
+            millis(*theory_ms),
+            "—".to_string(),
+        ];
+    }
     let outcome = match (row.outcome, &row.metrics) {
         (Outcome::Skipped, _) => format!("skipped: {}", row.note.as_deref().unwrap_or("not run")),
         (Outcome::Died, _) => format!(
@@ -153,11 +185,33 @@ fn cells(row: &Row, part: Part) -> Vec<String> {
                     if blocked { "blocked" } else { "not blocked" }.to_string(),
                 ],
                 Metrics::Burst {
+                    requests,
                     total_ms,
                     theory_ms,
                     ratio,
-                    ..
-                } => vec![millis(total_ms), millis(theory_ms), format!("{ratio:.2}")],
+                } => vec![
+                    requests.to_string(),
+                    total_ms.map_or("not run".to_string(), millis),
+                    millis(theory_ms),
+                    ratio.map_or("—".to_string(), |r| format!("{r:.2}")),
+                ],
+                Metrics::Idle {
+                    wait_ms, limit_ms, ..
+                } => match wait_ms {
+                    Some(wait) => vec![
+                        millis(wait),
+                        if wait < 1000.0 {
+                            "not delayed"
+                        } else {
+                            "delayed"
+                        }
+                        .to_string(),
+                    ],
+                    None => vec![
+                        format!("over {}", millis(limit_ms)),
+                        "no answer".to_string(),
+                    ],
+                },
                 Metrics::Throughput {
                     requests,
                     errors,
@@ -188,10 +242,12 @@ fn cells(row: &Row, part: Part) -> Vec<String> {
                     peak_kib,
                     peak_virtual_kib,
                     peak_threads,
+                    per_connection_kib,
                     ..
                 } => vec![
                     mib(baseline_kib),
                     mib(peak_kib),
+                    format!("{per_connection_kib:.1} KiB"),
                     mib(peak_virtual_kib),
                     peak_threads.to_string(),
                 ],
@@ -290,6 +346,9 @@ mod tests {
                 workers: 4,
                 blockers: 4,
                 concurrency: 16,
+                burst: vec![16, 10000],
+                max_seconds: 30,
+                idle: 100,
                 duration_s: None,
                 requests: Some(1000),
                 connections: 100,
@@ -355,16 +414,17 @@ mod tests {
         );
         assert_eq!(
             settings_line(&settings, &[Scenario::Throughput]),
-            "pools: 4 workers; throughput: concurrency 16; \
-             throughput: 1000 requests per milestone; this machine: 2 CPUs"
+            "pools: 4 workers; throughput: 1000 requests per milestone from 16 clients; \
+             this machine: 2 CPUs"
         );
         // Every scenario: the line of the recorded run in the book.
         assert_eq!(
             settings_line(&settings, &Scenario::ALL),
             "/sleep takes 500 ms (SLEEP_MS=500); pools: 4 workers; \
-             blocked: 4 /sleep in flight; burst and throughput: concurrency 16; \
-             throughput: 1000 requests per milestone; memory: 100 connections; \
-             this machine: 2 CPUs"
+             blocked: 4 /sleep in flight; \
+             burst: 16, 10000 × /sleep at once, runs over 30 s in theory skipped; \
+             idle: 100 connections; throughput: 1000 requests per milestone from 16 clients; \
+             memory: 100 connections; this machine: 2 CPUs"
         );
     }
 

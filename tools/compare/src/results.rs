@@ -12,8 +12,10 @@ use serde::Serialize;
 pub enum Scenario {
     /// K /sleep in flight, then GET /: how long the fast request waits
     Blocked,
-    /// C /sleep at once: total time against the theory
+    /// N /sleep at once, for each N of --burst: total time against the theory
     Burst,
+    /// N idle connections held, then GET /: how long the fast request waits
+    Idle,
     /// GET / at concurrency C, a new connection each: requests/s, latency
     Throughput,
     /// peak resident memory while N /sleep connections are held
@@ -21,9 +23,10 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 4] = [
+    pub const ALL: [Scenario; 5] = [
         Scenario::Blocked,
         Scenario::Burst,
+        Scenario::Idle,
         Scenario::Throughput,
         Scenario::Memory,
     ];
@@ -32,6 +35,7 @@ impl Scenario {
         match self {
             Scenario::Blocked => "blocked",
             Scenario::Burst => "burst",
+            Scenario::Idle => "idle",
             Scenario::Throughput => "throughput",
             Scenario::Memory => "memory",
         }
@@ -44,7 +48,14 @@ pub struct Settings {
     pub sleep_ms: u64,
     pub workers: u64,
     pub blockers: u64,
+    /// Throughput: concurrent clients.
     pub concurrency: u64,
+    /// Burst: the numbers of `/sleep` sent at once, one run each.
+    pub burst: Vec<u64>,
+    /// Burst: a run whose theory takes longer than this is not run.
+    pub max_seconds: u64,
+    /// Idle: connections held open without a request before `GET /`.
+    pub idle: u64,
     /// Throughput: seconds per milestone, or `null` when `requests` is set.
     pub duration_s: Option<f64>,
     /// Throughput: requests per milestone, or `null` when `duration_s` is set.

@@ -34,12 +34,21 @@ pub enum Metrics {
     Burst {
         /// `/sleep` requests sent at once.
         requests: u64,
-        /// From the first connection to the last answer.
-        total_ms: f64,
+        /// From the first connection to the last answer; `null` when the
+        /// theory was too long to run.
+        total_ms: Option<f64>,
         /// What the model predicts: ⌈requests / parallel⌉ × sleep.
         theory_ms: f64,
         /// total / theory: 1.00 is the theory exactly.
-        ratio: f64,
+        ratio: Option<f64>,
+    },
+    Idle {
+        /// Connections held open without a request.
+        idle: u64,
+        /// How long `GET /` took; `null` when it got no answer in time.
+        wait_ms: Option<f64>,
+        /// How long `GET /` was given.
+        limit_ms: f64,
     },
     Throughput {
         /// Concurrent clients.
@@ -72,6 +81,8 @@ pub enum Metrics {
         peak_virtual_kib: u64,
         /// The most threads seen while the connections were held.
         peak_threads: u64,
+        /// (peak − at start) / connections: what one held connection costs.
+        per_connection_kib: f64,
     },
 }
 
@@ -191,6 +202,9 @@ pub fn blocked(server: &Server, model: Model, blockers: u64, sleep: Duration) ->
 }
 
 /// `requests` `/sleep` requests at once: how long until the last answer?
+/// A few threads connect and send all of them first, then read the
+/// answers, so that ten thousand clients cost the tool ten thousand
+/// sockets, not ten thousand threads.
 pub fn burst(
     server: &Server,
     model: Model,
@@ -198,17 +212,31 @@ pub fn burst(
     sleep: Duration,
     bar: &ProgressBar,
 ) -> Run {
+    const SENDERS: u64 = 16;
     let theory = model.burst_theory(requests, sleep);
     let patience = patience(theory);
     let answered = AtomicU64::new(0);
     let start = Instant::now();
     thread::scope(|s| {
-        for _ in 0..requests {
-            s.spawn(|| {
-                if let Ok(200) = get(server.addr, "/sleep", patience) {
-                    answered.fetch_add(1, Relaxed);
+        for sender in 0..SENDERS.min(requests) {
+            let (answered, start) = (&answered, start);
+            let share = (sender..requests).step_by(SENDERS as usize).count();
+            s.spawn(move || {
+                let sent: Vec<_> = (0..share)
+                    .map(|_| {
+                        send(
+                            server.addr,
+                            "/sleep",
+                            patience.saturating_sub(start.elapsed()),
+                        )
+                    })
+                    .collect();
+                for stream in sent {
+                    if let Ok(200) = stream.and_then(answer) {
+                        answered.fetch_add(1, Relaxed);
+                    }
+                    bar.inc(1);
                 }
-                bar.inc(1);
             });
         }
     });
@@ -219,9 +247,34 @@ pub fn burst(
         errors: requests - answered,
         metrics: Metrics::Burst {
             requests,
-            total_ms: ms(total),
+            total_ms: Some(ms(total)),
             theory_ms: ms(theory),
-            ratio: (total.as_secs_f64() / theory.as_secs_f64() * 1000.0).round() / 1000.0,
+            ratio: Some((total.as_secs_f64() / theory.as_secs_f64() * 1000.0).round() / 1000.0),
+        },
+    }
+}
+
+/// How long `GET /` may wait behind idle connections.
+pub const IDLE_LIMIT: Duration = Duration::from_secs(10);
+
+/// `idle` connections that send nothing, then one `GET /`: does the server
+/// still answer at once? (A browser keeps spare connections like these.)
+pub fn idle(server: &Server, idle: u64) -> Run {
+    let held: Vec<TcpStream> = (0..idle)
+        .filter_map(|_| TcpStream::connect(server.addr).ok())
+        .collect();
+    let start = Instant::now();
+    let answer = get(server.addr, "/", IDLE_LIMIT);
+    let wait = start.elapsed();
+    drop(held);
+    let ok = matches!(answer, Ok(200));
+    Run {
+        answered: ok as u64,
+        errors: !ok as u64,
+        metrics: Metrics::Idle {
+            idle,
+            wait_ms: ok.then(|| ms(wait)),
+            limit_ms: ms(IDLE_LIMIT),
         },
     }
 }
@@ -361,6 +414,11 @@ pub fn memory(server: &Server, connections: u64, sleep: Duration, bar: &Progress
             peak_kib: last.peak_kib,
             peak_virtual_kib: last.peak_virtual_kib,
             peak_threads,
+            per_connection_kib: ((last.peak_kib.saturating_sub(baseline.rss_kib)) as f64
+                / connections as f64
+                * 10.0)
+                .round()
+                / 10.0,
         },
     }
 }

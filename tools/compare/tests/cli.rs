@@ -108,6 +108,8 @@ fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
         "20",
         "--connections",
         "5",
+        "--idle",
+        "3",
     ]);
     let settings = &report["settings"];
     for (key, value) in [
@@ -117,6 +119,7 @@ fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
         ("concurrency", 2),
         ("requests", 20),
         ("connections", 5),
+        ("idle", 3),
     ] {
         assert_eq!(settings[key], value, "settings.{key} in {report:#}");
     }
@@ -124,7 +127,7 @@ fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
     assert!(settings["cpus"].as_u64().unwrap() >= 1);
     assert_eq!(
         report["scenarios"],
-        serde_json::json!(["blocked", "burst", "throughput", "memory"])
+        serde_json::json!(["blocked", "burst", "idle", "throughput", "memory"])
     );
     let keys: Vec<_> = report.as_object().unwrap().keys().cloned().collect();
     assert_eq!(keys, sorted(&["settings", "scenarios", "results"]));
@@ -148,6 +151,8 @@ fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
             "blocked m3",
             "burst m1",
             "burst m3",
+            "idle m1",
+            "idle m3",
             "throughput m1",
             "throughput m3",
             "memory m1",
@@ -222,10 +227,22 @@ fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
                 "baseline_kib",
                 "peak_kib",
                 "peak_virtual_kib",
-                "peak_threads"
+                "peak_threads",
+                "per_connection_kib"
             ])
         );
     }
+    assert_eq!(
+        keys(row(&report, "m3", "idle")),
+        sorted(&["idle", "wait_ms", "limit_ms"])
+    );
+    // m3 answers at once beside idle connections.
+    assert!(
+        row(&report, "m3", "idle")["metrics"]["wait_ms"]
+            .as_f64()
+            .unwrap()
+            < 1000.0
+    );
     // m3 starts a thread per held connection; m1 never has more than one.
     let memory = |m| row(&report, m, "memory")["metrics"].clone();
     assert_eq!(memory("m1")["peak_threads"], 1);
@@ -389,7 +406,7 @@ fn bad_arguments_get_one_line_and_exit_2() {
     misuse(&["--scenario", "fast"], "invalid value 'fast'");
     misuse(
         &["--scenario", "fast"],
-        "blocked, burst, throughput, memory",
+        "blocked, burst, idle, throughput, memory",
     );
     misuse(&["--concurrency", "0"], "--concurrency");
     misuse(&["--sleep-ms", "soon"], "--sleep-ms");
