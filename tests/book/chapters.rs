@@ -79,10 +79,18 @@ fn every_test_the_book_cites_exists() {
             if test.is_empty() {
                 continue; // `m2::` runs the whole module
             }
-            let defined = source
-                .split("#[test]")
-                .skip(1)
-                .any(|after| after.trim_start().starts_with(&format!("fn {test}()")));
+            // `#[test]`, or an async test such as `#[tokio::test(…)]`.
+            let defined = source.split("#[").skip(1).any(|after| {
+                let Some((attribute, rest)) = after.split_once(']') else {
+                    return false;
+                };
+                (attribute == "test" || attribute.starts_with("tokio::test"))
+                    && rest.trim_start().starts_with(&format!("fn {test}()"))
+                    || rest
+                        .trim_start()
+                        .starts_with(&format!("async fn {test}()"))
+                        && attribute.starts_with("tokio::test")
+            });
             if !defined {
                 problems.push(format!(
                     "{} cites {module}::{test}, but {} has no #[test] fn {test}",
