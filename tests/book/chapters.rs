@@ -86,9 +86,7 @@ fn every_test_the_book_cites_exists() {
                 };
                 (attribute == "test" || attribute.starts_with("tokio::test"))
                     && rest.trim_start().starts_with(&format!("fn {test}()"))
-                    || rest
-                        .trim_start()
-                        .starts_with(&format!("async fn {test}()"))
+                    || rest.trim_start().starts_with(&format!("async fn {test}()"))
                         && attribute.starts_with("tokio::test")
             });
             if !defined {

@@ -102,3 +102,10 @@ fn m6_checks_fail_m5_on_shutdown_and_hostile_input() {
     );
     settings.bind(|| insta::assert_snapshot!(failures(&outcomes)));
 }
+
+#[test]
+fn m7_checks_fail_m6_on_idle_connections() {
+    let outcomes = check("m7", "m6");
+    assert_eq!(with(&outcomes, Status::Fail), ["idle-connections"]);
+    settings().bind(|| insta::assert_snapshot!(failures(&outcomes)));
+}
