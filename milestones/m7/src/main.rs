@@ -1,7 +1,7 @@
 use m7::{log, request::Client};
 use std::{
     env, fs,
-    io::{self, Write},
+    io::{self, ErrorKind, Write},
     path::Path,
     process,
     sync::Arc,
@@ -18,23 +18,28 @@ use tokio_util::task::TaskTracker;
 async fn main() {
     let addr = env::args().nth(1).unwrap_or("127.0.0.1:7878".to_string());
     let listener = TcpListener::bind(&addr).await.unwrap_or_else(|err| {
-        let _ = writeln!(io::stderr(), "error: cannot listen on {addr}: {err}");
+        let hint = if err.kind() == ErrorKind::AddrInUse {
+            "; stop the server using it, or pass another address, e.g. 127.0.0.1:0"
+        } else {
+            ""
+        };
+        let _ = writeln!(io::stderr(), "error: cannot listen on {addr}: {err}{hint}");
         process::exit(1);
     });
     // A task must not wait for a file: the pages are read once, here.
     let pages = Arc::new(Pages::read());
+    // ANCHOR_END: main
+
+    // ANCHOR: signals
+    // Ctrl-C (SIGINT) and SIGTERM: listening for them before announcing the
+    // address means none is missed, and a second one does not wait.
+    let mut signals = Signals::new();
+    // ANCHOR_END: signals
     let _ = writeln!(
         io::stdout(),
         "Listening on http://{}",
         listener.local_addr().unwrap()
     );
-    // ANCHOR_END: main
-
-    // ANCHOR: signals
-    // Ctrl-C (SIGINT) and SIGTERM: listening for them from the start means
-    // none is missed, and a second one does not wait.
-    let mut signals = Signals::new();
-    // ANCHOR_END: signals
 
     // ANCHOR: accept
     let tasks = TaskTracker::new();
