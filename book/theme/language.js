@@ -11,8 +11,8 @@
     "use strict";
     const indonesian = document.documentElement.lang === "id";
     const other = indonesian
-        ? { lang: "en", label: "English", title: "Read this page in English", folder: "book", port: "3000" }
-        : { lang: "id", label: "Bahasa Indonesia", title: "Baca halaman ini dalam Bahasa Indonesia", folder: "book-id", port: "3001" };
+        ? { lang: "en", label: "English", title: "Read this page in English", folder: "book" }
+        : { lang: "id", label: "Bahasa Indonesia", title: "Baca halaman ini dalam Bahasa Indonesia", folder: "book-id" };
 
     // `path_to_root` is set by mdBook on every page: "" or "../" and so on.
     const root = new URL(path_to_root || "./", location.href);
@@ -21,12 +21,15 @@
     here.search = "";
     const page = here.href.startsWith(root.href) ? here.href.slice(root.href.length) || "index.html" : "index.html";
 
+    // Under `just serve-book [PORT]` the English edition is on port N
+    // (3000) and `just serve-book id [PORT]` the Indonesian one on N + 1.
     const served = /^https?:$/.test(location.protocol)
         && ["localhost", "127.0.0.1", "[::1]"].includes(location.hostname)
-        && ["3000", "3001"].includes(location.port)
+        && location.port !== ""
         && root.pathname === "/";
+    const port = Number(location.port) + (indonesian ? -1 : 1);
     const target = served
-        ? new URL(page, `${location.protocol}//${location.hostname}:${other.port}/`)
+        ? new URL(page, `${location.protocol}//${location.hostname}:${port}/`)
         : new URL(`../${other.folder}/${page}`, root);
 
     const link = document.createElement("a");
@@ -70,5 +73,42 @@
         title.className = "blockquote-tag-title";
         title.textContent = titles[kind];
         quote.prepend(title);
+    }
+})();
+
+// mdbook-gettext translates Markdown only: the label of a `<details>` block,
+// `<summary>Hint</summary>`, is HTML that it leaves alone. Translate the
+// labels the chapters use here. tests/book/translation.rs checks that every
+// `<summary>` of the English chapters is in this table.
+(function () {
+    "use strict";
+    if (document.documentElement.lang !== "id") {
+        return;
+    }
+    const summaries = {
+        "Hint": "Petunjuk",
+        "Notes for teachers": "Catatan untuk pengajar",
+        "Solution": "Jawaban",
+        "For instructors": "Untuk pengajar",
+        "The diff from m5 to m6": "Diff dari m5 ke m6",
+    };
+    // Labels that start with text and end with a file name in <code>.
+    const prefixes = {
+        "The whole of ": "Seluruh isi ",
+    };
+    for (const summary of document.querySelectorAll("main summary")) {
+        const label = summary.textContent.trim();
+        if (Object.hasOwn(summaries, label)) {
+            summary.textContent = summaries[label];
+            continue;
+        }
+        const first = summary.firstChild;
+        if (first && first.nodeType === Node.TEXT_NODE) {
+            for (const [english, indonesian] of Object.entries(prefixes)) {
+                if (first.data.trimStart().startsWith(english)) {
+                    first.data = indonesian + first.data.trimStart().slice(english.length);
+                }
+            }
+        }
     }
 })();
