@@ -355,8 +355,7 @@ fn the_translation_follows_the_english_text() {
          book/po/id.po with msgmerge, which marks each changed message fuzzy \
          (with the English it had as `#| msgid`), adds the new ones and makes \
          the removed ones obsolete (`#~`; delete them). Then translate these \
-         {} messages:\n{}",
-        problems.len(),
+         messages:\n{}",
         problems.join("\n")
     );
 }
@@ -486,4 +485,105 @@ fn strip_tags(html: &str) -> String {
         }
     }
     text.trim().to_string()
+}
+
+/// The Rust terms that stay English in the Indonesian edition, with the
+/// gloss a chapter gives them the first time it uses them: the glossary's.
+const GLOSSES: [(&str, &str); 6] = [
+    ("thread pool", "kumpulan thread"),
+    ("graceful shutdown", "penghentian yang anggun"),
+    ("ownership", "kepemilikan"),
+    ("borrowing", "peminjaman"),
+    ("channel", "saluran"),
+    ("thread", "utas"),
+];
+
+/// Where `term` first occurs in `text` as a word (any case), not as part of
+/// a longer term of [`GLOSSES`] such as "thread" in "thread pool".
+fn find_term(text: &str, term: &str) -> Option<usize> {
+    let lower = text.to_lowercase();
+    let longer: Vec<&str> = GLOSSES
+        .iter()
+        .map(|(t, _)| *t)
+        .filter(|t| *t != term && t.contains(term))
+        .collect();
+    let is_word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    lower.match_indices(term).map(|(at, _)| at).find(|&at| {
+        let before = lower[..at].chars().next_back();
+        let after = lower[at + term.len()..].chars().next();
+        !is_word(before)
+            && !is_word(after)
+            && !longer.iter().any(|l| {
+                let start = l.find(term).unwrap();
+                at >= start && lower[at - start..].starts_with(l)
+            })
+    })
+}
+
+/// Prose of a message: without code spans and link targets.
+fn prose(markdown: &str) -> String {
+    let mut text = String::new();
+    for (i, piece) in markdown.split('`').enumerate() {
+        if i % 2 == 0 {
+            text.push_str(piece);
+        }
+    }
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("](") {
+        out.push_str(&rest[..at + 1]);
+        rest = rest[at + 2..].split_once(')').map_or("", |(_, r)| r);
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn each_chapter_glosses_the_rust_terms_the_first_time_it_uses_them() {
+    let mut chapters: BTreeMap<&str, Vec<(usize, &Entry)>> = BTreeMap::new();
+    for entry in translation() {
+        // A chapter's title is also its line in the table of contents:
+        // titles carry no gloss.
+        if entry.msgstr == entry.msgid || entry.sources.iter().any(|s| s.contains("SUMMARY.md")) {
+            continue;
+        }
+        for source in &entry.sources {
+            let Some((file, line)) = source.rsplit_once(':') else {
+                continue;
+            };
+            // The glossary defines every term, each in its own entry.
+            if !file.ends_with("glossary.md") {
+                chapters
+                    .entry(file)
+                    .or_default()
+                    .push((line.parse().unwrap_or(0), entry));
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for (file, mut entries) in chapters {
+        entries.sort_by_key(|(line, _)| *line);
+        for (term, gloss) in GLOSSES {
+            let first = entries.iter().find_map(|(line, entry)| {
+                let text = prose(&entry.msgstr);
+                find_term(&text, term).map(|at| (line, text, at))
+            });
+            let Some((line, text, at)) = first else {
+                continue;
+            };
+            let after = text[at + term.len()..].trim_start_matches('*');
+            if !after.to_lowercase().starts_with(&format!(" ({gloss}")) {
+                let shown: String = text[at..].chars().take(60).collect();
+                problems.push(format!(
+                    "  {file}:{line}: \"{shown}…\" should read \"{term} ({gloss})\""
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "book/po/id.po: the first time a chapter uses one of these Rust terms, \
+         it keeps the English and adds the gloss of the glossary:\n{}",
+        problems.join("\n")
+    );
 }
