@@ -402,6 +402,12 @@ fn the_indonesian_edition_builds_without_warnings() {
         index.contains(TITLE),
         "the page has not the Indonesian title"
     );
+    let justfile = fs::read_to_string(crate::support::root().join("justfile")).unwrap();
+    assert!(
+        justfile.contains(&format!("MDBOOK_BOOK__TITLE='{TITLE}'")),
+        "the justfile's book_id and this test's TITLE give the Indonesian \
+         edition different titles"
+    );
 }
 
 #[test]
