@@ -1,6 +1,7 @@
 //! The book's specification: it builds without a warning, every include and
 //! link resolves, every milestone has its chapter, and the diffs it shows are
-//! the milestones' real diffs.
+//! the milestones' real diffs; its Bahasa Indonesia edition translates all
+//! of it and builds as cleanly.
 //!
 //! Needs no mdbook CLI: `mdbook-driver` builds the book in-process.
 //! `cargo test --test book` runs these alone; `just book-diffs` regenerates
@@ -13,3 +14,4 @@ mod code_blocks;
 mod diffs;
 mod includes;
 mod support;
+mod translation;

@@ -155,3 +155,32 @@ fn collect_rs(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
         }
     }
 }
+
+#[test]
+fn every_cargo_plugin_the_docs_name_can_be_installed_from_them() {
+    // `cargo insta review` was named without a word on how to get it.
+    const BUILT_IN: &[&str] = &[
+        "add", "bench", "build", "check", "clean", "clippy", "doc", "fmt", "init", "install",
+        "metadata", "new", "run", "search", "test", "tree", "update",
+    ];
+    let root = harness::repo_root();
+    let mut problems = Vec::new();
+    for name in ["README.md", "CONTRIBUTING.md"] {
+        let text = std::fs::read_to_string(root.join(name)).unwrap();
+        for (at, _) in text.match_indices("cargo ") {
+            let word: String = text[at + "cargo ".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                .collect();
+            if word.is_empty() || BUILT_IN.contains(&word.as_str()) {
+                continue;
+            }
+            let install = format!("cargo install cargo-{word} --locked --version ");
+            let problem = format!("{name} names `cargo {word}`, but not `{install}…`");
+            if !text.contains(&install) && !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -43,16 +43,13 @@ fn main() {
         );
         process::exit(2);
     });
-    let _ = writeln!(
-        io::stdout(),
-        "Listening on http://{}",
-        listener.local_addr().unwrap()
-    );
 
     // ANCHOR: signals
     // Ctrl-C (SIGINT) and SIGTERM run this handler on a thread of its own.
     // It raises a flag, then wakes the main thread, which is blocked in
     // `accept`, with a connection of its own. A second signal does not wait.
+    // Installed before the `Listening on` line: a signal sent as soon as
+    // the server says it listens already finds it.
     let shutting_down = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&shutting_down);
     let wake_up = listener.local_addr().unwrap();
@@ -68,6 +65,12 @@ fn main() {
     })
     .expect("no other signal handler is installed");
     // ANCHOR_END: signals
+
+    let _ = writeln!(
+        io::stdout(),
+        "Listening on http://{}",
+        listener.local_addr().unwrap()
+    );
 
     // ANCHOR: accept
     let mut accept_errors = AcceptErrors::default();
