@@ -2,13 +2,14 @@ use m7::{log, request::Client};
 use std::{
     env, fs,
     io::{self, ErrorKind, Write},
+    net::SocketAddr,
     path::Path,
     process,
     sync::Arc,
     time::{Duration, Instant},
 };
 use tokio::{
-    net::{TcpListener, TcpStream},
+    net::{TcpListener, TcpSocket, TcpStream},
     signal::unix::{Signal, SignalKind, signal},
 };
 use tokio_util::task::TaskTracker;
@@ -17,7 +18,7 @@ use tokio_util::task::TaskTracker;
 #[tokio::main]
 async fn main() {
     let addr = env::args().nth(1).unwrap_or("127.0.0.1:7878".to_string());
-    let listener = TcpListener::bind(&addr).await.unwrap_or_else(|err| {
+    let listener = listen(&addr).await.unwrap_or_else(|err| {
         let hint = if err.kind() == ErrorKind::AddrInUse {
             "; stop the server using it, or pass another address, e.g. 127.0.0.1:0"
         } else {
@@ -90,6 +91,25 @@ async fn main() {
     log::flush();
     // ANCHOR_END: drain
 }
+
+// ANCHOR: listen
+/// Binds `addr` with room for 4096 connections in the kernel's queue (std
+/// and tokio ask for 128): a burst of thousands of clients then waits there
+/// for `accept`, instead of having its connection attempts dropped and
+/// retried a second later.
+async fn listen(addr: &str) -> io::Result<TcpListener> {
+    let Some(addr) = tokio::net::lookup_host(addr).await?.next() else {
+        return Err(io::Error::new(ErrorKind::InvalidInput, "no address found"));
+    };
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
+}
+// ANCHOR_END: listen
 
 /// Ctrl-C (SIGINT) and SIGTERM, whichever comes first.
 struct Signals {

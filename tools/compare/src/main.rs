@@ -60,7 +60,7 @@ struct Cli {
     concurrency: u64,
 
     /// burst: how many /sleep at once, comma separated, a run each
-    #[arg(long, value_delimiter = ',', default_value = "16", value_name = "N",
+    #[arg(long, value_delimiter = ',', default_value = "16,1000", value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=15_000))]
     burst: Vec<u64>,
 

@@ -255,7 +255,7 @@ pub fn burst(
 }
 
 /// How long `GET /` may wait behind idle connections.
-pub const IDLE_LIMIT: Duration = Duration::from_secs(10);
+pub const IDLE_LIMIT: Duration = Duration::from_secs(3);
 
 /// `idle` connections that send nothing, then one `GET /`: does the server
 /// still answer at once? (A browser keeps spare connections like these.)

@@ -110,6 +110,8 @@ fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
         "5",
         "--idle",
         "3",
+        "--burst",
+        "2",
     ]);
     let settings = &report["settings"];
     for (key, value) in [
@@ -547,4 +549,54 @@ fn markdown_and_svg_outputs_hold_a_table_and_a_chart_per_scenario() {
         "{svg}"
     );
     assert!(svg.contains("theory"));
+}
+
+#[test]
+fn a_burst_runs_once_per_size_and_skips_what_its_theory_says_is_too_long() {
+    let report = report(&[
+        "m2",
+        "m7",
+        "--scenario",
+        "burst",
+        "--sleep-ms",
+        "100",
+        "--burst",
+        "3,200",
+        "--max-seconds",
+        "5",
+    ]);
+    let rows: Vec<(String, u64, String)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["milestone"].as_str().unwrap().to_string(),
+                r["metrics"]["requests"].as_u64().unwrap(),
+                r["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("m2", 3, "ok"),
+        ("m7", 3, "ok"),
+        ("m2", 200, "skipped"),
+        ("m7", 200, "ok"),
+    ];
+    let expected: Vec<(String, u64, String)> = expected
+        .iter()
+        .map(|(m, n, o)| (m.to_string(), *n, o.to_string()))
+        .collect();
+    assert_eq!(rows, expected);
+    let skipped = &report["results"][2];
+    // One thread: 200 sleeps of 100 ms, one after the other.
+    assert_eq!(skipped["metrics"]["theory_ms"], 20000.0);
+    assert!(skipped["metrics"]["total_ms"].is_null());
+    assert_eq!(
+        skipped["note"],
+        "200 × /sleep would take 20 s in theory, over --max-seconds 5"
+    );
+    // A task per connection: 200 sleeps take about one.
+    let m7 = &report["results"][3]["metrics"];
+    assert!(m7["total_ms"].as_f64().unwrap() < 2000.0, "{m7}");
 }
