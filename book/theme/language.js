@@ -111,6 +111,7 @@
     // Labels that start with text and end with a file name in <code>.
     const prefixes = {
         "The whole of ": "Seluruh isi ",
+        "The whole diff from ": "Seluruh diff dari ",
     };
     for (const summary of document.querySelectorAll("main summary")) {
         const label = summary.textContent.trim();
