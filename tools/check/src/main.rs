@@ -274,10 +274,15 @@ fn listening_ports() -> Vec<u16> {
     ports
 }
 
+/// HOST:PORT as an address; `localhost` as 127.0.0.1 rather than ::1, which
+/// the book's servers, bound to 127.0.0.1, do not listen on.
 fn resolve(addr: &str) -> Result<SocketAddr, String> {
-    addr.to_socket_addrs()
-        .ok()
-        .and_then(|mut addrs| addrs.next())
+    let addrs: Vec<SocketAddr> = addr.to_socket_addrs().map_or(Vec::new(), Iterator::collect);
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
         .ok_or_else(|| format!("--addr {addr:?} is not HOST:PORT, e.g. 127.0.0.1:7878"))
 }
 
