@@ -15,7 +15,7 @@ pub const BUILD_LIMIT: Duration = Duration::from_secs(300);
 /// Builds milestone `name` of this repository and returns its binary.
 pub fn build_milestone(name: &str) -> Result<PathBuf, String> {
     let root = harness::repo_root();
-    let binaries = build(&root, &["--package", name], Duration::from_secs(900))?;
+    let binaries = build(&root, &["--package", name], Duration::from_secs(900), false)?;
     binaries
         .into_iter()
         .find(|(target, _)| target == name)
@@ -26,7 +26,7 @@ pub fn build_milestone(name: &str) -> Result<PathBuf, String> {
 /// Builds the crate in `dir`, within `limit`, and returns its binary: the
 /// only one, or the one named like the package.
 pub fn build_crate(dir: &Path, limit: Duration) -> Result<PathBuf, String> {
-    let binaries = build(dir, &[], limit)?;
+    let binaries = build(dir, &[], limit, true)?;
     match binaries.len() {
         0 => Err("the crate has no binary: is there a src/main.rs?".to_string()),
         1 => Ok(binaries.into_iter().next().unwrap().1),
@@ -53,13 +53,26 @@ pub fn build_crate(dir: &Path, limit: Duration) -> Result<PathBuf, String> {
 }
 
 /// `cargo build` in `dir` with `args`; the binaries it built, by target name.
-fn build(dir: &Path, args: &[&str], limit: Duration) -> Result<Vec<(String, PathBuf)>, String> {
+/// A crate of its `own` builds into its own `target/`, whatever target
+/// folder the environment names: crates that share one overwrite each
+/// other's `hello` binary (and the grader builds many at once).
+fn build(
+    dir: &Path,
+    args: &[&str],
+    limit: Duration,
+    own: bool,
+) -> Result<Vec<(String, PathBuf)>, String> {
     let cargo = std::env::var("CARGO").unwrap_or("cargo".to_string());
     let mut command = Command::new(&cargo);
     command
         .args(["build", "--message-format=json-render-diagnostics"])
         .args(args)
         .current_dir(dir);
+    if own {
+        command
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET_DIR");
+    }
     let mut process = Process::spawn(command).map_err(|e| format!("cannot run {cargo}: {e}"))?;
     let Some(status) = process.wait_for_exit(limit) else {
         process.kill();

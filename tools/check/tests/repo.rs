@@ -144,6 +144,21 @@ fn commit_3_passes_m1_and_fails_m4_on_the_sleep_route() {
     assert!(!runs_from(dir), "the crate's server still runs");
 }
 
+/// A target folder set for the whole machine must not be shared by the
+/// crates the checker builds: two crates named `hello` would overwrite each
+/// other's binary.
+#[test]
+fn a_crate_builds_into_its_own_target_folder_whatever_the_environment_says() {
+    let dir = student_crate(&commit_3());
+    let shared = tempfile::tempdir().unwrap();
+    check("m1", dir.path())
+        .env("CARGO_TARGET_DIR", shared.path())
+        .assert()
+        .code(0);
+    assert!(dir.path().join("target/debug/hello").is_file());
+    assert_eq!(fs::read_dir(shared.path()).unwrap().count(), 0);
+}
+
 #[test]
 fn a_crate_that_does_not_compile_is_one_line_and_exit_2() {
     let dir = student_crate("fn main() {\n    let x: u32 = \"seven\";\n}\n");
