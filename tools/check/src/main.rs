@@ -8,7 +8,7 @@ use check::{
     subject::{Facts, Subject},
 };
 use clap::Parser;
-use harness::cli::{misuse, one_line};
+use harness::cli::misuse;
 use std::{
     io::Write,
     net::{SocketAddr, ToSocketAddrs},
@@ -68,13 +68,9 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli: Cli = match harness::cli::parse("just check --help") {
         Ok(cli) => cli,
-        Err(err) if !err.use_stderr() => {
-            let _ = err.print(); // --help, --version
-            return ExitCode::SUCCESS;
-        }
-        Err(err) => return misuse(&one_line(&err.render().to_string(), "just check --help")),
+        Err(code) => return code,
     };
     let milestone = match harness::milestones::find(&cli.milestone) {
         Ok(milestone) => milestone,
@@ -248,30 +244,13 @@ fn check_listening(subject: &Subject) -> Result<(), String> {
         return Ok(());
     };
     let local = addr.ip().is_loopback() || addr.ip().is_unspecified();
-    if !local || listening_ports().contains(&addr.port()) {
+    if !local || harness::process::listening_ports().contains(&addr.port()) {
         return Ok(());
     }
     Err(format!(
         "nothing listens on {addr}: start your server first (`cargo run` in your crate), \
          or check our own milestone with `just check MILESTONE`"
     ))
-}
-
-/// The ports of every TCP socket in LISTEN state in this network namespace.
-fn listening_ports() -> Vec<u16> {
-    let mut ports = Vec::new();
-    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let text = std::fs::read_to_string(table).unwrap_or_default();
-        for line in text.lines().skip(1) {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            if fields.len() > 3 && fields[3] == "0A" {
-                if let Some((_, port)) = fields[1].rsplit_once(':') {
-                    ports.extend(u16::from_str_radix(port, 16).ok());
-                }
-            }
-        }
-    }
-    ports
 }
 
 /// HOST:PORT as an address; `localhost` as 127.0.0.1 rather than ::1, which

@@ -130,18 +130,13 @@ fn seconds(text: &str) -> Result<Duration, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli: Cli = match harness::cli::parse("compare --help") {
         Ok(cli) => cli,
-        Err(err) if !err.use_stderr() => {
-            // --help and --version
-            let _ = err.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(err) => return usage_error(&one_line(&err.render().to_string())),
+        Err(code) => return code,
     };
     match run(cli) {
         Ok(code) => code,
-        Err(Failure::Usage(message)) => usage_error(&message),
+        Err(Failure::Usage(message)) => harness::cli::misuse(&message),
         Err(Failure::Other(message)) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
@@ -154,24 +149,6 @@ enum Failure {
     Usage(String),
     /// Something went wrong while running: exit 1.
     Other(String),
-}
-
-fn usage_error(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
-}
-
-/// Clap's message on one line: its error line, the possible values and the
-/// tip, without the usage block.
-fn one_line(rendered: &str) -> String {
-    let parts: Vec<&str> = rendered
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more"))
-        .collect();
-    let joined = parts.join("; ");
-    let text = joined.strip_prefix("error: ").unwrap_or(&joined);
-    format!("{text}; see `compare --help`")
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {

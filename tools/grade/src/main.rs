@@ -9,7 +9,7 @@ use grade::{
     run::{self, Options, Status},
     stages,
 };
-use harness::cli::{misuse, one_line};
+use harness::cli::misuse;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::{
     path::{Path, PathBuf},
@@ -67,13 +67,9 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli: Cli = match harness::cli::parse("just grade --help") {
         Ok(cli) => cli,
-        Err(err) if !err.use_stderr() => {
-            let _ = err.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(err) => return misuse(&one_line(&err.render().to_string(), "just grade --help")),
+        Err(code) => return code,
     };
     if let (Some(dir), Some(binary), Some(stage)) = (&cli.job_dir, &cli.job_binary, &cli.job_stage)
     {

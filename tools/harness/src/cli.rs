@@ -16,6 +16,20 @@ pub fn one_line(rendered: &str, help: &str) -> String {
     format!("{text}; see `{help}`")
 }
 
+/// The command line as `C`, or the exit code to return at once: 0 after
+/// `--help` or `--version` (printed), 2 after a one-line error whose last
+/// words point at `help`, such as `just check --help`.
+pub fn parse<C: clap::Parser>(help: &str) -> Result<C, std::process::ExitCode> {
+    match C::try_parse() {
+        Ok(cli) => Ok(cli),
+        Err(err) if !err.use_stderr() => {
+            let _ = err.print();
+            Err(std::process::ExitCode::SUCCESS)
+        }
+        Err(err) => Err(misuse(&one_line(&err.render().to_string(), help))),
+    }
+}
+
 /// Prints `error: MESSAGE` on stderr and returns exit code 2.
 pub fn misuse(message: &str) -> std::process::ExitCode {
     eprintln!("error: {message}");

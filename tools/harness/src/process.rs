@@ -410,20 +410,40 @@ pub fn listening_addrs(pid: u32) -> Vec<SocketAddr> {
             )
         })
         .collect();
-    let mut addrs = Vec::new();
+    listening_sockets(&format!("/proc/{pid}/net"))
+        .into_iter()
+        .filter(|(_, inode)| inodes.contains(inode))
+        .map(|(addr, _)| addr)
+        .collect()
+}
+
+/// Every TCP socket in LISTEN state of this process's network namespace,
+/// whoever holds it: for checking that something listens on a port without
+/// connecting to it (an empty connection kills the book's first servers).
+pub fn listening_ports() -> Vec<u16> {
+    listening_sockets("/proc/self/net")
+        .into_iter()
+        .map(|(addr, _)| addr.port())
+        .collect()
+}
+
+/// The LISTEN sockets of the `tcp` and `tcp6` tables in `net`, with their
+/// inodes.
+fn listening_sockets(net: &str) -> Vec<(SocketAddr, String)> {
+    let mut sockets = Vec::new();
     for table in ["tcp", "tcp6"] {
-        let text = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).unwrap_or_default();
+        let text = std::fs::read_to_string(format!("{net}/{table}")).unwrap_or_default();
         for line in text.lines().skip(1) {
             let fields: Vec<&str> = line.split_whitespace().collect();
             // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
-            if fields.len() > 9 && fields[3] == "0A" && inodes.iter().any(|i| i == fields[9]) {
+            if fields.len() > 9 && fields[3] == "0A" {
                 if let Some(addr) = parse_proc_addr(fields[1]) {
-                    addrs.push(addr);
+                    sockets.push((addr, fields[9].to_string()));
                 }
             }
         }
     }
-    addrs
+    sockets
 }
 
 /// `0100007F:1EC6` → 127.0.0.1:7878. The address is the kernel's memory in
@@ -558,6 +578,7 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         assert!(listening_addrs(std::process::id()).contains(&addr));
+        assert!(listening_ports().contains(&addr.port()));
     }
 
     #[test]

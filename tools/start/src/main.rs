@@ -64,19 +64,9 @@ enum Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli: Cli = match harness::cli::parse("just start --help") {
         Ok(cli) => cli,
-        Err(err) if !err.use_stderr() => {
-            // --help and --version
-            let _ = err.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(err) => {
-            return fail(Failure::Usage(harness::cli::one_line(
-                &err.render().to_string(),
-                "just start --help",
-            )));
-        }
+        Err(code) => return code,
     };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
