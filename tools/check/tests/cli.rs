@@ -164,3 +164,19 @@ fn misuse_is_one_line_and_exit_2() {
                 .and(predicate::str::contains("\n").count(1)),
         );
 }
+
+#[test]
+fn a_closed_stdout_ends_it_quietly() {
+    // `just check … | head -n1`: the reader is gone before the output.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_check"))
+        .args(["m1", "--json", "--addr", "127.0.0.1:1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(output.status.code(), Some(101), "{stderr}");
+}

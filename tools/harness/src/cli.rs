@@ -19,7 +19,13 @@ pub fn one_line(rendered: &str, help: &str) -> String {
 /// The command line as `C`, or the exit code to return at once: 0 after
 /// `--help` or `--version` (printed), 2 after a one-line error whose last
 /// words point at `help`, such as `just check --help`.
+///
+/// It also lets a closed stdout end the program quietly, as Unix tools do
+/// (`just grade … | head`): Rust ignores SIGPIPE, so that `println!` would
+/// panic with a backtrace instead.
 pub fn parse<C: clap::Parser>(help: &str) -> Result<C, std::process::ExitCode> {
+    // SAFETY: restoring a signal's default action, before any thread starts.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     match C::try_parse() {
         Ok(cli) => Ok(cli),
         Err(err) if !err.use_stderr() => {
