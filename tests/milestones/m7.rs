@@ -3,10 +3,9 @@
 //! connection costs: a thousand sleeps take one sleep, and idle connections
 //! hold nothing but their own task.
 
-use crate::support::Server;
+use crate::support::{self, Server};
 use m7::request::{Client, Refusal};
 use std::{
-    io::ErrorKind,
     net::TcpStream,
     time::{Duration, Instant},
 };
@@ -22,33 +21,10 @@ fn root_is_the_hello_page_with_connection_close() {
 /// bytes back from m7 as from m6.
 #[test]
 fn every_response_is_m6s_byte_for_byte() {
-    let long_line = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(10_000));
-    let long_headers = format!(
-        "GET / HTTP/1.1\r\n{}\r\n",
-        "X-Padding: 0123456789abcdef\r\n".repeat(400)
-    );
-    let requests: Vec<Vec<u8>> = vec![
-        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
-        b"GET /unknown HTTP/1.1\r\n\r\n".to_vec(),
-        b"GET / HTTP/1.0\r\n\r\n".to_vec(),
-        b"GET /sleep HTTP/1.1\r\n\r\n".to_vec(),
-        b"\r\n\r\n".to_vec(),
-        b"HELLO\r\n\r\n".to_vec(),
-        b"GET /\r\n\r\n".to_vec(),
-        b"GET /\xff\xfe HTTP/1.1\r\n\r\n".to_vec(),
-        b"DELETE / HTTP/1.1\r\n\r\n".to_vec(),
-        b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello".to_vec(),
-        b"GET / HTTP/2.0\r\n\r\n".to_vec(),
-        b"GET / FTP/1.1\r\n\r\n".to_vec(),
-        b"GET / HTTP/1.1\r\r\n\r\n".to_vec(),
-        long_line.into_bytes(),
-        long_headers.into_bytes(),
-        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03".to_vec(),
-    ];
     let env = [("SLEEP_MS", "100")];
     let m6 = Server::start_with_env("m6", &["127.0.0.1:0"], &env);
     let m7 = Server::start_with_env("m7", &["127.0.0.1:0"], &env);
-    for request in &requests {
+    for request in &support::requests_m6_is_tested_with() {
         let (six, seven) = (m6.send(request), m7.send(request));
         assert_eq!(
             seven.escaped(),
@@ -91,30 +67,9 @@ fn a_hundred_idle_connections_do_not_delay_a_request() {
 }
 
 fn shuts_down_gracefully_on(signal: &str) {
-    let mut server = Server::start_with_env("m7", &["127.0.0.1:0"], &[("SLEEP_MS", "1000")]);
-    let slow: Vec<_> = (0..50)
-        .map(|_| server.get_in_background("/sleep"))
-        .collect();
-    // No waiting for the server to take them: the ones still in the
-    // kernel's queue when the signal comes are served too.
-    server.signal(signal);
-    server.wait_for_stdout("Shutting down.", 1);
-    let refused = TcpStream::connect(server.addr).map(|_| ()).unwrap_err();
-    assert_eq!(refused.kind(), ErrorKind::ConnectionRefused);
-    for request in slow {
-        let response = request.wait().0;
-        assert_eq!(
-            response.status_line(),
-            "HTTP/1.1 200 OK",
-            "{}",
-            response.text()
-        );
-        assert!(response.body().ends_with("</html>\n"));
-    }
-    let status = server
-        .wait_for_exit(Duration::from_secs(15))
-        .expect("m7 exits");
-    assert!(status.success(), "m7 exited with {status}");
+    support::assert_loses_no_request_on("m7", signal, |server| {
+        server.wait_for_stdout("Shutting down.", 1);
+    });
 }
 
 #[test]

@@ -13,4 +13,5 @@ mod m4;
 mod m5;
 mod m6;
 mod m7;
+mod m8;
 mod support;

@@ -132,14 +132,12 @@ impl Server {
 
     /// Sends `GET {path} HTTP/1.1` the way curl does and reads the whole answer.
     pub fn get(&self, path: &str) -> Response {
-        self.send(get_request(path).as_bytes())
+        get_from(self.addr, path)
     }
 
     /// Sends these bytes and reads until the server closes the connection.
     pub fn send(&self, request: &[u8]) -> Response {
-        let mut stream = self.connect();
-        stream.write_all(request).expect("request sent");
-        read_response(stream)
+        send_to(self.addr, request)
     }
 
     /// Sends `GET /sleep` and checks that the answer took the book's 5 s.
@@ -171,12 +169,7 @@ impl Server {
     /// A connection with timeouts, so a stuck server fails a test instead of
     /// hanging it.
     pub fn connect(&self) -> TcpStream {
-        let stream = TcpStream::connect(self.addr).unwrap_or_else(|e| {
-            panic!("cannot connect to {} at {}: {e}", self.milestone, self.addr)
-        });
-        stream.set_read_timeout(Some(PATIENCE)).unwrap();
-        stream.set_write_timeout(Some(PATIENCE)).unwrap();
-        stream
+        connect(self.addr)
     }
 
     /// Waits for the process to exit by itself; `None` if it is still running
@@ -322,6 +315,29 @@ impl Response {
     }
 }
 
+/// A connection to `addr` with timeouts, so a stuck server fails a test
+/// instead of hanging it.
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr)
+        .unwrap_or_else(|e| panic!("cannot connect to the server at {addr}: {e}"));
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream.set_write_timeout(Some(PATIENCE)).unwrap();
+    stream
+}
+
+/// Sends these bytes to `addr` and reads until the server closes the
+/// connection: for a server that a test started itself.
+pub fn send_to(addr: SocketAddr, request: &[u8]) -> Response {
+    let mut stream = connect(addr);
+    stream.write_all(request).expect("request sent");
+    read_response(stream)
+}
+
+/// Sends `GET {path} HTTP/1.1` to `addr` the way curl does.
+pub fn get_from(addr: SocketAddr, path: &str) -> Response {
+    send_to(addr, get_request(path).as_bytes())
+}
+
 fn get_request(path: &str) -> String {
     format!(
         "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: course-tests\r\nAccept: */*\r\n\r\n"
@@ -377,4 +393,63 @@ pub fn assert_jobs_run_in_parallel(n: usize, execute: impl Fn(Job)) {
         let met = finished.recv_timeout(PATIENCE).expect("a job ran");
         assert!(met, "{n} jobs did not all run at the same time");
     }
+}
+
+/// Every request m6's tests send, hostile ones included: what m7 and m8
+/// must answer exactly as m6 does.
+pub fn requests_m6_is_tested_with() -> Vec<Vec<u8>> {
+    let long_line = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(10_000));
+    let long_headers = format!(
+        "GET / HTTP/1.1\r\n{}\r\n",
+        "X-Padding: 0123456789abcdef\r\n".repeat(400)
+    );
+    vec![
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+        b"GET /unknown HTTP/1.1\r\n\r\n".to_vec(),
+        b"GET / HTTP/1.0\r\n\r\n".to_vec(),
+        b"GET /sleep HTTP/1.1\r\n\r\n".to_vec(),
+        b"\r\n\r\n".to_vec(),
+        b"HELLO\r\n\r\n".to_vec(),
+        b"GET /\r\n\r\n".to_vec(),
+        b"GET /\xff\xfe HTTP/1.1\r\n\r\n".to_vec(),
+        b"DELETE / HTTP/1.1\r\n\r\n".to_vec(),
+        b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello".to_vec(),
+        b"GET / HTTP/2.0\r\n\r\n".to_vec(),
+        b"GET / FTP/1.1\r\n\r\n".to_vec(),
+        b"GET / HTTP/1.1\r\r\n\r\n".to_vec(),
+        long_line.into_bytes(),
+        long_headers.into_bytes(),
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03".to_vec(),
+    ]
+}
+
+/// Sends `signal` to `milestone` with 50 `/sleep` requests in flight, some
+/// still in the kernel's queue, and checks that every one is answered, that
+/// new connections are refused once `shutting_down` says the server stopped
+/// accepting, and that it exits 0.
+pub fn assert_loses_no_request_on(milestone: &str, signal: &str, shutting_down: impl Fn(&Server)) {
+    let mut server = Server::start_with_env(milestone, &["127.0.0.1:0"], &[("SLEEP_MS", "1000")]);
+    let slow: Vec<_> = (0..50)
+        .map(|_| server.get_in_background("/sleep"))
+        .collect();
+    // No waiting for the server to take them: the ones still in the
+    // kernel's queue when the signal comes are served too.
+    server.signal(signal);
+    shutting_down(&server);
+    let refused = TcpStream::connect(server.addr).map(|_| ()).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+    for request in slow {
+        let response = request.wait().0;
+        assert_eq!(
+            response.status_line(),
+            "HTTP/1.1 200 OK",
+            "{}",
+            response.text()
+        );
+        assert!(response.body().ends_with("</html>\n"));
+    }
+    let status = server
+        .wait_for_exit(Duration::from_secs(15))
+        .unwrap_or_else(|| panic!("{milestone} exits"));
+    assert!(status.success(), "{milestone} exited with {status}");
 }

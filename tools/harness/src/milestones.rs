@@ -93,6 +93,12 @@ pub const MILESTONES: &[Milestone] = &[
         graceful_shutdown: true,
         adds: "tokio: a task per connection",
     },
+    Milestone {
+        name: "m8",
+        kind: Kind::Tasks,
+        graceful_shutdown: true,
+        adds: "logs and metrics",
+    },
 ];
 
 /// The names, in order: `["m1", "m2", …]`.
