@@ -540,6 +540,36 @@ fn start_and_shutdown_are_logged() {
     assert_eq!(server.stdout(), "");
 }
 
+/// The "done when": `just run m8`, a few requests, then `/metrics`
+/// counts them and the log shows them.
+#[test]
+fn just_run_m8_counts_and_logs_the_requests_just_made() {
+    let Some(mut just) = harness::just(&harness::repo_root()) else {
+        return;
+    };
+    just.args(["run", "m8", "127.0.0.1:0"]);
+    let server = Server::spawn("m8", just);
+    server.get("/");
+    server.get("/");
+    server.get("/nope");
+    let metrics = scrape(&server);
+    let requests = |route, status| {
+        value(
+            &metrics,
+            "http_requests",
+            &[("route", route), ("status", status)],
+        )
+    };
+    assert_eq!(
+        (requests("/", "200"), requests("other", "404")),
+        (Some(2.0), Some(1.0))
+    );
+    server.wait_until("the four requests in the log", |s| {
+        s.stderr().matches(" served method=\"GET\" uri=").count() == 4
+    });
+    assert!(server.stderr().contains(" uri=\"/nope\" status=404 "));
+}
+
 // In-process: the request handling against a scripted stream.
 
 #[tokio::test]

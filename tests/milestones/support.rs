@@ -112,8 +112,9 @@ impl Server {
         Server::spawn(milestone, command)
     }
 
-    /// Starts `command`, a milestone's, and waits for its `Listening on` line.
-    fn spawn(milestone: &str, command: Command) -> Server {
+    /// Starts `command`, a milestone's (or `just run` of one), and waits for
+    /// its `Listening on` line.
+    pub fn spawn(milestone: &str, command: Command) -> Server {
         let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
         let mut process =
             Process::spawn(command).unwrap_or_else(|e| panic!("cannot start {milestone}: {e}"));
