@@ -4,6 +4,7 @@
 
 use crate::{
     http::{self, Background, Exchange, Response},
+    metrics::{self as scrape, Format},
     subject::{Launch, Server, Subject},
 };
 use serde::Serialize;
@@ -30,6 +31,9 @@ const IDLE_CONNECTIONS: usize = 100;
 /// empty-connections: how many connections that send nothing. More than
 /// the module's pool of 4, so that a pool that loses a worker to each dies.
 const EMPTY_CONNECTIONS: usize = 8;
+/// metrics: how many `GET /` it sends between its two scrapes; a counter of
+/// requests goes up by at least as many.
+const BETWEEN_SCRAPES: usize = 3;
 
 /// One check.
 pub struct Check {
@@ -196,6 +200,18 @@ pub const CHECKS: &[Check] = &[
                the same page (our m6)",
         needs: None,
         run: http_1_0,
+    },
+    Check {
+        name: "metrics",
+        from: Some("m8"),
+        until: None,
+        what: "GET /metrics answers in the Prometheus text format, with a counter of requests",
+        hint: "monitoring: count every request in a counter (a number that only goes up) \
+               and serve the metrics at GET /metrics in the Prometheus text format or \
+               OpenMetrics, with the Content-Type that names it (prometheus-client's \
+               `Counter`, `Registry` and `encode`; our m8)",
+        needs: None,
+        run: metrics,
     },
 ];
 
@@ -1091,6 +1107,153 @@ fn http_1_0(context: &mut Context) -> Outcome {
     }
 }
 
+/// One `GET /metrics`, read: its format and its counters.
+struct Scrape {
+    exchange: Exchange,
+    format: Format,
+    counters: Vec<scrape::Counter>,
+}
+
+/// What a `GET /metrics` must be, for the failures' `expected:`.
+const METRICS_ANSWER: &str = "\"HTTP/1.1 200 OK\", a Content-Type of `text/plain; \
+                              version=0.0.4` (the Prometheus text format) or \
+                              `application/openmetrics-text` (OpenMetrics), and the metrics \
+                              in that format";
+
+/// `GET /metrics`, parsed by a parser of the format its Content-Type names;
+/// the check's failure when it is not one.
+fn scrape_metrics(context: &Context, addr: std::net::SocketAddr) -> Result<Scrape, Box<Outcome>> {
+    let request = http::get("/metrics", addr);
+    let exchange = http::exchange(addr, &request, QUICK);
+    let fail = |why: String, expected: &str| {
+        Box::new(
+            Outcome::fail(format!("GET /metrics: {why}"))
+                .bytes(&exchange)
+                .expected(expected)
+                .replay(context.replay(&request)),
+        )
+    };
+    if let Some(why) = wrong_page(&exchange, "HTTP/1.1 200 OK", None, "the metrics") {
+        return Err(fail(why, METRICS_ANSWER));
+    }
+    let response = exchange.response().expect("wrong_page found a response");
+    let format = match response.header("Content-Type") {
+        None => {
+            return Err(fail(
+                "there is no Content-Type header".into(),
+                METRICS_ANSWER,
+            ));
+        }
+        Some(value) => match Format::of(value) {
+            Some(format) => format,
+            None => {
+                let why = format!(
+                    "the Content-Type is {}, which names neither the Prometheus text format \
+                     nor OpenMetrics",
+                    http::quote(value.as_bytes(), 80)
+                );
+                return Err(fail(why, METRICS_ANSWER));
+            }
+        },
+    };
+    let body = String::from_utf8_lossy(&response.body);
+    match scrape::counters(&body, format) {
+        Ok(counters) => Ok(Scrape {
+            exchange,
+            format,
+            counters,
+        }),
+        Err(why) => {
+            let ending = match format {
+                Format::OpenMetrics => ", and `# EOF` as the last line",
+                Format::Prometheus => "",
+            };
+            Err(fail(
+                format!("the body is not {}: {why}", format.name()),
+                &format!(
+                    "a body that a parser of {} accepts: `# HELP` and `# TYPE` lines, then \
+                     the samples of each metric{ending}",
+                    format.name()
+                ),
+            ))
+        }
+    }
+}
+
+fn metrics(context: &mut Context) -> Outcome {
+    let server = match context.start() {
+        Ok(server) => server,
+        Err(why) => return cannot_start(why),
+    };
+    let before = match scrape_metrics(context, server.addr) {
+        Ok(scrape) => scrape,
+        Err(outcome) => return *outcome,
+    };
+    for _ in 0..BETWEEN_SCRAPES {
+        http::exchange(server.addr, &http::get("/", server.addr), QUICK);
+    }
+    let n = BETWEEN_SCRAPES as f64;
+    // The counter that went up the most, with its values before and after.
+    let went_up = |after: &Scrape| {
+        after
+            .counters
+            .iter()
+            .map(|counter| {
+                let was = before
+                    .counters
+                    .iter()
+                    .find(|c| c.series == counter.series)
+                    .map_or(0.0, |c| c.value);
+                (counter, was)
+            })
+            .max_by(|(a, a_was), (b, b_was)| (a.value - a_was).total_cmp(&(b.value - b_was)))
+            .map(|(counter, was)| (counter.clone(), was))
+    };
+    // A server may count a request just after its client has the answer:
+    // scrape again for up to a second before concluding.
+    let patience = Instant::now() + Duration::from_secs(1);
+    let (after, most) = loop {
+        let after = match scrape_metrics(context, server.addr) {
+            Ok(scrape) => scrape,
+            Err(outcome) => return *outcome,
+        };
+        let most = went_up(&after);
+        if most.as_ref().is_some_and(|(c, was)| c.value - was >= n) || Instant::now() >= patience {
+            break (after, most);
+        }
+        thread::sleep(Duration::from_millis(100));
+    };
+    let between = format!("{BETWEEN_SCRAPES} × GET / between two scrapes");
+    let found = match &most {
+        Some((counter, was)) if counter.value - was >= n => {
+            return Outcome::pass(format!(
+                "GET /metrics → {}; {} went from {was} to {} with {between}",
+                after.format.name(),
+                counter.series,
+                counter.value
+            ));
+        }
+        Some((counter, was)) => format!(
+            "the one that rose most, {}, went from {was} to {}",
+            counter.series, counter.value
+        ),
+        None => "it has no counter (no `# TYPE NAME counter`)".to_string(),
+    };
+    Outcome::fail(format!(
+        "GET /metrics: no counter went up by {BETWEEN_SCRAPES} with {between}: {found}"
+    ))
+    .bytes(&after.exchange)
+    .expected(format!(
+        "a counter (`# TYPE NAME counter`) of the requests served, by any name and labels \
+         (ours: `http_requests_total{{route=\"/\",status=\"200\"}}`), up by at least \
+         {BETWEEN_SCRAPES} from one scrape to the next"
+    ))
+    .replay(context.by_hand(&format!(
+        "curl -s http://ADDR/metrics; for i in $(seq {BETWEEN_SCRAPES}); do curl -s -o /dev/null \
+         http://ADDR/; done; curl -s http://ADDR/metrics"
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1126,6 +1289,21 @@ mod tests {
         assert_eq!(
             names("m4"),
             ["root", "not-found", "sleep", "parallel", "pool-size"]
+        );
+        assert_eq!(
+            names("m8"),
+            [
+                "root",
+                "not-found",
+                "sleep",
+                "parallel",
+                "shutdown",
+                "empty-connections",
+                "bad-request",
+                "idle-connections",
+                "http-1-0",
+                "metrics"
+            ]
         );
     }
 

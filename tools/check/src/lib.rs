@@ -1,13 +1,15 @@
 //! The checker behind `just check`: the checks of each milestone, defined
 //! once ([`checks`]), run against our own milestone, a student's crate or a
 //! server already running ([`subject`]), over a raw HTTP client that no
-//! server can hang or flood ([`http`]). A student's crate is built with a
-//! time limit ([`cargo`]) and run in a private network ([`netns`]), so its
-//! fixed port 7878 collides with nothing.
+//! server can hang or flood ([`http`]); a `/metrics` is read with a real
+//! parser ([`metrics`]). A student's crate is built with a time limit
+//! ([`cargo`]) and run in a private network ([`netns`]), so its fixed port
+//! 7878 collides with nothing.
 
 pub mod cargo;
 pub mod checks;
 pub mod http;
+pub mod metrics;
 pub mod netns;
 pub mod report;
 pub mod subject;

@@ -109,3 +109,10 @@ fn m7_checks_fail_m6_on_idle_connections() {
     assert_eq!(with(&outcomes, Status::Fail), ["idle-connections"]);
     settings().bind(|| insta::assert_snapshot!(failures(&outcomes)));
 }
+
+#[test]
+fn m8_checks_fail_m7_on_metrics() {
+    let outcomes = check("m8", "m7");
+    assert_eq!(with(&outcomes, Status::Fail), ["metrics"]);
+    settings().bind(|| insta::assert_snapshot!(failures(&outcomes)));
+}
