@@ -33,7 +33,7 @@ pub fn run(milestone: &str, oha_args: &[String]) -> Result<ExitCode, crate::Fail
     let built = server::build(&harness::repo_root(), &[spec]).map_err(Other)?;
     let mut command = Command::new(&built[0].binary);
     command.arg("127.0.0.1:0");
-    let mut server = Server::spawn(spec.name, command).map_err(Other)?;
+    let mut server = Server::spawn(spec.name, command, None).map_err(Other)?;
     server.echo_stderr();
     let url = format!("http://{}/", server.addr);
 

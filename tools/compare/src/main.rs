@@ -1,6 +1,7 @@
 //! `compare`: builds the chosen milestones in release, starts each one on
-//! `127.0.0.1:0`, drives it through the same scenarios, stops it, and
-//! reports what each one teaches: a table, JSON, Markdown, SVG charts.
+//! `127.0.0.1:0` with its stderr going to a file, drives it through the same
+//! scenarios, stops it, and reports what each one teaches: a table, JSON,
+//! Markdown, SVG charts.
 
 mod bench;
 mod chart;
@@ -14,12 +15,17 @@ use indicatif::{ProgressBar, ProgressStyle};
 use results::{Outcome, Report, Row, Scenario, Settings};
 use scenarios::Stop;
 use server::{Milestone, Model, Server};
-use std::{path::PathBuf, process::ExitCode, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+    time::Duration,
+};
 
 /// Compare the milestones: start each one, drive it, stop it, report.
 ///
 /// Every milestone is built in release, started on 127.0.0.1:0 with
-/// SLEEP_MS set to --sleep-ms, and started afresh for every scenario.
+/// SLEEP_MS set to --sleep-ms, and started afresh for every scenario, its
+/// stderr (its log) written to a file of its own in --logs DIR.
 /// `compare bench MILESTONE [OHA ARGS]` load-tests one with oha instead.
 #[derive(Parser, Debug)]
 #[command(
@@ -99,6 +105,11 @@ struct Cli {
     /// Also write one SVG chart per scenario into DIR (DIR/blocked.svg, …)
     #[arg(long, value_name = "DIR")]
     svg: Option<PathBuf>,
+
+    /// Where each server writes its stderr, its log: DIR/MILESTONE-SCENARIO.log
+    /// [default: a new folder in the temporary directory, kept]
+    #[arg(long, value_name = "DIR")]
+    logs: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -163,12 +174,28 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let chosen = choose(&cli.milestones).map_err(Failure::Usage)?;
     // Make the output folders now: a typo should not cost a whole run.
     let markdown_dir = cli.markdown.as_ref().and_then(|p| p.parent());
-    for dir in [markdown_dir, cli.svg.as_deref()].into_iter().flatten() {
+    for dir in [markdown_dir, cli.svg.as_deref(), cli.logs.as_deref()]
+        .into_iter()
+        .flatten()
+    {
         if !dir.as_os_str().is_empty() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Failure::Other(format!("cannot create {}: {e}", dir.display())))?;
         }
     }
+    // The servers write their logs to files, as a server in production
+    // does: a pipe that the tool reads would measure the tool instead.
+    let logs = match &cli.logs {
+        Some(dir) => dir.clone(),
+        None => tempfile::Builder::new()
+            .prefix("compare-logs-")
+            .tempdir()
+            .map_err(|e| {
+                let tmp = std::env::temp_dir();
+                Failure::Other(format!("cannot create a folder in {}: {e}", tmp.display()))
+            })?
+            .keep(),
+    };
 
     let milestones = server::build(&root, &chosen).map_err(Failure::Other)?;
     let scenarios = if cli.scenario.is_empty() {
@@ -201,6 +228,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     };
     if !cli.json {
         println!("{}", report::settings_line(&settings, &scenarios));
+        println!(
+            "{}",
+            report::logs_line(&logs, std::env::var("RUST_LOG").ok())
+        );
     }
 
     // Ten thousand connections need as many descriptors, in the tool and
@@ -219,7 +250,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 if i > 0 && !milestone.spec.has_sleep() {
                     continue;
                 }
-                rows.push(run_one(milestone, scenario, size, &settings, stop));
+                rows.push(run_one(milestone, scenario, size, &settings, stop, &logs));
             }
         }
         if !cli.json {
@@ -231,6 +262,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let report = Report {
         settings,
         scenarios,
+        logs,
         results,
     };
     if cli.json {
@@ -282,14 +314,15 @@ fn raise_descriptor_limit() {
     }
 }
 
-/// One scenario against a fresh process of one milestone; `size` is the
-/// burst's number of requests.
+/// One scenario against a fresh process of one milestone, which writes its
+/// stderr to a file in `logs`; `size` is the burst's number of requests.
 fn run_one(
     milestone: &Milestone,
     scenario: Scenario,
     size: u64,
     settings: &Settings,
     stop: Stop,
+    logs: &Path,
 ) -> Row {
     let model = Model::of(milestone.spec.kind, settings.workers as usize);
     let mut row = Row {
@@ -325,7 +358,17 @@ fn run_one(
             return row;
         }
     }
-    let mut server = match Server::start(milestone, settings.workers as usize, settings.sleep_ms) {
+    let log = logs.join(match scenario {
+        Scenario::Burst => format!("{}-{}-{size}.log", milestone.name(), scenario.name()),
+        _ => format!("{}-{}.log", milestone.name(), scenario.name()),
+    });
+    let started = Server::start(
+        milestone,
+        settings.workers as usize,
+        settings.sleep_ms,
+        &log,
+    );
+    let mut server = match started {
         Ok(server) => server,
         Err(message) => {
             row.outcome = Outcome::Skipped;

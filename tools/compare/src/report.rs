@@ -6,6 +6,7 @@ use crate::{
     scenarios::Metrics,
 };
 use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use std::path::Path;
 
 /// The settings a run used, in one line: those of the scenarios it ran.
 pub fn settings_line(s: &Settings, scenarios: &[Scenario]) -> String {
@@ -48,6 +49,21 @@ pub fn settings_line(s: &Settings, scenarios: &[Scenario]) -> String {
     }
     parts.push(format!("this machine: {} CPUs", s.cpus));
     parts.join("; ")
+}
+
+/// Where the servers' logs went, in one line; with the `RUST_LOG` they
+/// inherited, when it is set.
+pub fn logs_line(dir: &Path, rust_log: Option<String>) -> String {
+    let mut line = format!(
+        "Logs: each server's stderr is written to {}/MILESTONE-SCENARIO.log",
+        dir.display()
+    );
+    if let Some(filter) = rust_log {
+        line.push_str(&format!(
+            " (RUST_LOG={filter:?} from the environment: not the default level)"
+        ));
+    }
+    line
 }
 
 /// One table of a scenario's results. Throughput has two, its requests and
@@ -339,6 +355,20 @@ pub fn markdown(report: &Report) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_logs_line_says_where_and_whether_rust_log_changed_the_level() {
+        let dir = Path::new("/tmp/compare-logs-x");
+        assert_eq!(
+            logs_line(dir, None),
+            "Logs: each server's stderr is written to /tmp/compare-logs-x/MILESTONE-SCENARIO.log"
+        );
+        assert_eq!(
+            logs_line(dir, Some("warn".to_string())),
+            "Logs: each server's stderr is written to /tmp/compare-logs-x/MILESTONE-SCENARIO.log \
+             (RUST_LOG=\"warn\" from the environment: not the default level)"
+        );
+    }
+
     fn report(server_cpu: Option<f64>) -> Report {
         Report {
             settings: Settings {
@@ -355,6 +385,7 @@ mod tests {
                 cpus: 2,
             },
             scenarios: vec![Scenario::Throughput],
+            logs: "/tmp/compare-logs-test".into(),
             results: vec![Row {
                 milestone: "m1".to_string(),
                 model: "one thread, no /sleep".to_string(),

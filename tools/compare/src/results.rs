@@ -6,6 +6,7 @@
 use crate::scenarios::Metrics;
 use clap::ValueEnum;
 use serde::Serialize;
+use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -93,5 +94,7 @@ pub struct Row {
 pub struct Report {
     pub settings: Settings,
     pub scenarios: Vec<Scenario>,
+    /// The folder of the servers' logs: each one's stderr, a file per run.
+    pub logs: PathBuf,
     pub results: Vec<Row>,
 }

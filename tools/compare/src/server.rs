@@ -176,22 +176,38 @@ pub struct Server {
 
 impl Server {
     /// Starts the milestone on `127.0.0.1:0` with `SLEEP_MS` set and, for a
-    /// pool, the number of workers; waits for its `Listening on` line.
-    pub fn start(milestone: &Milestone, workers: usize, sleep_ms: u64) -> Result<Server, String> {
+    /// pool, the number of workers, its stderr going to the file `log`;
+    /// waits for its `Listening on` line.
+    pub fn start(
+        milestone: &Milestone,
+        workers: usize,
+        sleep_ms: u64,
+        log: &Path,
+    ) -> Result<Server, String> {
         let mut command = Command::new(&milestone.binary);
         command.arg("127.0.0.1:0");
         if milestone.spec.takes_workers() {
             command.arg(workers.to_string());
         }
         command.env("SLEEP_MS", sleep_ms.to_string());
-        Server::spawn(milestone.name(), command)
+        Server::spawn(milestone.name(), command, Some(log))
     }
 
-    /// Starts `command`, a milestone's, and waits for its `Listening on` line.
-    pub fn spawn(name: &str, command: Command) -> Result<Server, String> {
+    /// Starts `command`, a milestone's, with its stderr going to the file
+    /// `log` or else to a pipe the harness reads, and waits for its
+    /// `Listening on` line.
+    pub fn spawn(name: &str, command: Command, log: Option<&Path>) -> Result<Server, String> {
         let program = command.get_program().to_string_lossy().into_owned();
-        let mut process =
-            Process::spawn(command).map_err(|e| format!("cannot start {program}: {e}"))?;
+        let process = match log {
+            // A server's log is part of its cost: written to a file, as in
+            // production, it costs the server what it would cost there.
+            Some(log) => Process::spawn_with_stderr_file(command, log),
+            None => Process::spawn(command),
+        };
+        let mut process = process.map_err(|e| match log {
+            Some(log) => format!("cannot start {program}, its log in {}: {e}", log.display()),
+            None => format!("cannot start {program}: {e}"),
+        })?;
         // m4 on prints a line per request: the harness reads every line, so
         // the pipe never fills up, and keeps a bounded amount of them.
         match process.listening_line(STARTUP_PATIENCE) {

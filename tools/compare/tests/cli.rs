@@ -12,12 +12,15 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Runs `compare ARGS --json` and returns the parsed report.
+/// Runs `compare ARGS --json` and returns the parsed report. The servers'
+/// logs go to a temporary folder, removed on return.
 fn report(args: &[&str]) -> Value {
+    let tmp = tempfile::tempdir().unwrap();
     let output = Command::cargo_bin("compare")
         .unwrap()
         .args(args)
         .arg("--json")
+        .env("TMPDIR", tmp.path())
         .output()
         .unwrap();
     assert!(
@@ -76,9 +79,11 @@ fn blocked_with_a_short_sleep_shows_m2_blocked_and_m3_not() {
 
 #[test]
 fn the_settings_line_names_only_the_scenarios_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
     let output = Command::cargo_bin("compare")
         .unwrap()
         .args(["m3", "--scenario", "blocked", "--sleep-ms", "50"])
+        .env("TMPDIR", tmp.path())
         .output()
         .unwrap();
     assert!(output.status.success());
@@ -132,7 +137,7 @@ fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
         serde_json::json!(["blocked", "burst", "idle", "throughput", "memory"])
     );
     let keys: Vec<_> = report.as_object().unwrap().keys().cloned().collect();
-    assert_eq!(keys, sorted(&["settings", "scenarios", "results"]));
+    assert_eq!(keys, sorted(&["settings", "scenarios", "logs", "results"]));
 
     // Milestones in course order, each scenario in turn; every row has every key.
     let rows = report["results"].as_array().unwrap();
@@ -281,6 +286,94 @@ fn throughput_counts_the_cpu_time_of_the_server_and_of_the_tool() {
     }
 }
 
+#[test]
+fn each_server_writes_its_log_to_a_file_and_the_output_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let args = ["m7", "m8", "--scenario", "throughput", "--requests", "30"];
+    let output = Command::cargo_bin("compare")
+        .unwrap()
+        .args(args)
+        .arg("--logs")
+        .arg(&logs)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout.lines().nth(1),
+        Some(
+            format!(
+                "Logs: each server's stderr is written to {}/MILESTONE-SCENARIO.log",
+                logs.display()
+            )
+            .as_str()
+        ),
+        "{stdout}"
+    );
+    // m8 logs every request at its default level, in the file and nowhere
+    // else; m7 logs only what goes wrong.
+    let m8 = fs::read_to_string(logs.join("m8-throughput.log")).unwrap();
+    let served = m8.lines().filter(|l| l.contains(" served ")).count();
+    assert_eq!(served, 30, "{m8}");
+    assert_eq!(
+        fs::read_to_string(logs.join("m7-throughput.log")).unwrap(),
+        ""
+    );
+    assert!(!String::from_utf8_lossy(&output.stderr).contains(" served "));
+
+    // Without --logs, a new folder in the temporary directory, named in the
+    // JSON and kept.
+    let output = Command::cargo_bin("compare")
+        .unwrap()
+        .args([
+            "m8",
+            "--scenario",
+            "throughput",
+            "--requests",
+            "5",
+            "--json",
+        ])
+        .env("TMPDIR", dir.path())
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let logs = std::path::PathBuf::from(report["logs"].as_str().unwrap());
+    assert_eq!(logs.parent(), Some(dir.path()), "{report:#}");
+    assert!(
+        logs.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("compare-logs-")
+    );
+    let m8 = fs::read_to_string(logs.join("m8-throughput.log")).unwrap();
+    assert_eq!(m8.lines().filter(|l| l.contains(" served ")).count(), 5);
+}
+
+#[test]
+fn a_log_folder_that_cannot_be_made_is_one_line() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let output = Command::cargo_bin("compare")
+        .unwrap()
+        .args(["m1", "--scenario", "idle", "--logs"])
+        .arg(file.path().join("logs"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "error: cannot create {}/logs: ",
+            file.path().display()
+        )),
+        "{stderr}"
+    );
+}
+
 /// The process ids of the running children of `parent` named `name`.
 fn children_named(parent: u32, name: &str) -> Vec<u32> {
     procfs::process::all_processes()
@@ -310,7 +403,9 @@ fn started_child(parent: u32, name: &str) -> u32 {
 
 #[test]
 fn a_milestone_that_dies_is_a_result_and_the_next_one_still_runs() {
+    let tmp = tempfile::tempdir().unwrap();
     let compare = Process::new(env!("CARGO_BIN_EXE_compare"))
+        .env("TMPDIR", tmp.path())
         .args([
             "m1",
             "m3",
@@ -361,7 +456,9 @@ fn has_ended(pid: u32) -> bool {
 
 #[test]
 fn a_killed_tool_leaves_no_milestone_running() {
+    let tmp = tempfile::tempdir().unwrap();
     let mut compare = Process::new(env!("CARGO_BIN_EXE_compare"))
+        .env("TMPDIR", tmp.path())
         .args(["m6", "--scenario", "throughput", "--duration", "60"])
         .args(["--concurrency", "1", "--json"])
         .stdout(Stdio::null())
@@ -515,6 +612,8 @@ fn markdown_and_svg_outputs_hold_a_table_and_a_chart_per_scenario() {
         .arg(&markdown)
         .arg("--svg")
         .arg(&charts)
+        .arg("--logs")
+        .arg(dir.path().join("logs"))
         .assert()
         .success();
 

@@ -16,24 +16,27 @@ fn just() -> Option<Command> {
 #[test]
 fn compare_passes_its_arguments_to_the_tool() {
     let Some(mut just) = just() else { return };
-    just.args([
-        "compare",
-        "m2",
-        "m3",
-        "--scenario",
-        "blocked",
-        "--sleep-ms",
-        "100",
-        "--blockers",
-        "1",
-    ])
-    .assert()
-    .success()
-    .stdout(
-        predicate::str::contains("/sleep takes 100 ms (SLEEP_MS=100)")
-            .and(predicate::str::is_match(r"m2 .* blocked").unwrap())
-            .and(predicate::str::is_match(r"m3 .* not blocked").unwrap()),
-    );
+    // The servers' logs go to a folder of their own in TMPDIR.
+    let tmp = tempfile::tempdir().unwrap();
+    just.env("TMPDIR", tmp.path())
+        .args([
+            "compare",
+            "m2",
+            "m3",
+            "--scenario",
+            "blocked",
+            "--sleep-ms",
+            "100",
+            "--blockers",
+            "1",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("/sleep takes 100 ms (SLEEP_MS=100)")
+                .and(predicate::str::is_match(r"m2 .* blocked").unwrap())
+                .and(predicate::str::is_match(r"m3 .* not blocked").unwrap()),
+        );
 }
 
 #[test]

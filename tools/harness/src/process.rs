@@ -1,14 +1,17 @@
 //! A server as a child process: started in its own process group, its output
 //! captured on threads (so it never blocks on a full pipe) and capped (so a
-//! program that prints megabytes costs us a fixed amount of memory), its
-//! `Listening on` line read with a deadline, and the whole group killed when
-//! the [`Process`] is dropped, or when the thread that started it ends.
+//! program that prints megabytes costs us a fixed amount of memory), or its
+//! stderr written straight to a file, its `Listening on` line read with a
+//! deadline, and the whole group killed when the [`Process`] is dropped, or
+//! when the thread that started it ends.
 
 use std::{
     fmt,
-    io::{self, Read, Write},
+    fs::File,
+    io::{self, Read, Seek, SeekFrom, Write},
     net::SocketAddr,
     os::unix::process::{CommandExt, ExitStatusExt},
+    path::{Path, PathBuf},
     process::{Child, Command, ExitStatus, Stdio},
     sync::{Arc, Condvar, Mutex},
     thread,
@@ -18,6 +21,10 @@ use std::{
 /// How much of each of stdout and stderr is kept; the rest is read and
 /// counted, not stored.
 pub const OUTPUT_LIMIT: usize = 1024 * 1024;
+
+/// How much of the end of a stderr written to a file is read for its last
+/// words.
+const LAST_WORDS_LIMIT: u64 = 64 * 1024;
 
 /// The longest first line we wait for: a program that prints more than this
 /// without a newline is not printing `Listening on http://IP:PORT`.
@@ -47,6 +54,13 @@ impl Stream {
             output: Mutex::new(Output::default()),
             changed: Condvar::new(),
         })
+    }
+
+    /// A stream nothing is read from: the program writes it elsewhere.
+    fn closed() -> Arc<Stream> {
+        let stream = Stream::new();
+        stream.output.lock().unwrap().closed = true;
+        stream
     }
 
     /// Reads `pipe` to its end on a thread of its own.
@@ -137,6 +151,8 @@ pub struct Process {
     child: Child,
     stdout: Arc<Stream>,
     stderr: Arc<Stream>,
+    /// The file stderr goes to, instead of a pipe, when it does.
+    stderr_file: Option<PathBuf>,
     killed: bool,
 }
 
@@ -144,22 +160,46 @@ impl Process {
     /// Starts `command` with no standard input, its output captured, in a
     /// process group of its own, set to receive SIGKILL when the thread that
     /// calls this ends (so a test or a tool that dies leaves nothing behind).
-    pub fn spawn(mut command: Command) -> io::Result<Process> {
+    pub fn spawn(command: Command) -> io::Result<Process> {
+        Process::start(command, None)
+    }
+
+    /// Like [`Process::spawn`], but the program writes its stderr straight
+    /// into the file `log`, created or emptied first, as a server in
+    /// production writes its log: no pipe and no reader thread in between,
+    /// so that what its log costs it is what it would cost there.
+    /// [`Process::stderr`] and [`Process::last_words`] read the file.
+    pub fn spawn_with_stderr_file(command: Command, log: &Path) -> io::Result<Process> {
+        Process::start(command, Some(log))
+    }
+
+    fn start(mut command: Command, stderr_file: Option<&Path>) -> io::Result<Process> {
+        let stderr_to = match stderr_file {
+            Some(path) => Stdio::from(File::create(path)?),
+            None => Stdio::piped(),
+        };
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(stderr_to)
             .process_group(0);
         die_with_this_thread(&mut command);
         let mut child = command.spawn()?;
         let stdout = Stream::new();
         stdout.read_from(child.stdout.take().unwrap());
-        let stderr = Stream::new();
-        stderr.read_from(child.stderr.take().unwrap());
+        let stderr = match child.stderr.take() {
+            Some(pipe) => {
+                let stream = Stream::new();
+                stream.read_from(pipe);
+                stream
+            }
+            None => Stream::closed(),
+        };
         Ok(Process {
             child,
             stdout,
             stderr,
+            stderr_file: stderr_file.map(Path::to_path_buf),
             killed: false,
         })
     }
@@ -273,16 +313,21 @@ impl Process {
         self.stdout.text()
     }
 
-    /// Everything it printed on stderr so far (up to [`OUTPUT_LIMIT`]).
+    /// Everything it printed on stderr so far (up to [`OUTPUT_LIMIT`]), from
+    /// the pipe or from its file.
     pub fn stderr(&self) -> String {
-        self.stderr.text()
+        match &self.stderr_file {
+            Some(path) => read_file(path, 0, OUTPUT_LIMIT as u64),
+            None => self.stderr.text(),
+        }
     }
 
     /// Writes what the program printed on stderr so far (what was kept of
     /// it) to `to`, such as `std::io::stderr()`, and from now on everything
     /// it prints there as it arrives, past [`OUTPUT_LIMIT`] too: for a tool
     /// that shows a server's panics live while it still reads them with
-    /// [`Process::stderr`] and [`Process::last_words`].
+    /// [`Process::stderr`] and [`Process::last_words`]. Nothing, for a
+    /// stderr that goes to a file.
     pub fn echo_stderr(&self, mut to: impl Write + Send + 'static) {
         let mut output = self.stderr.output.lock().unwrap();
         if to.write_all(&output.text).and_then(|_| to.flush()).is_ok() {
@@ -301,6 +346,12 @@ impl Process {
     /// What it said last on stderr: its panic message if it panicked, or else
     /// its last non-empty line.
     pub fn last_words(&self) -> Option<String> {
+        if let Some(path) = &self.stderr_file {
+            // The end of the file, where a panic is: a log may be long.
+            let length = std::fs::metadata(path).map_or(0, |m| m.len());
+            let from = length.saturating_sub(LAST_WORDS_LIMIT);
+            return last_words(&read_file(path, from, LAST_WORDS_LIMIT));
+        }
         // The reader thread may still be copying the last bytes.
         self.stderr.wait_closed(Duration::from_millis(200));
         last_words(&self.stderr())
@@ -329,6 +380,18 @@ impl Drop for Process {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// At most `limit` bytes of the file at `path` from byte `from`, as text;
+/// empty if it cannot be read.
+fn read_file(path: &Path, from: u64, limit: u64) -> String {
+    let mut bytes = Vec::new();
+    if let Ok(mut file) = File::open(path) {
+        if file.seek(SeekFrom::Start(from)).is_ok() {
+            let _ = file.take(limit).read_to_end(&mut bytes);
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Whether a process of group `pgid` still runs: zombies, which have
@@ -550,6 +613,34 @@ mod tests {
             "before\nafter\n"
         );
         assert_eq!(p.stderr(), "before\nafter\n");
+    }
+
+    #[test]
+    fn stderr_can_go_to_a_file_and_is_read_from_there() {
+        let dir = std::env::temp_dir().join(format!("harness-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join("stderr.log");
+        std::fs::write(&log, "an older log\n").unwrap();
+        let mut command = Command::new("sh");
+        // A long log, then a panic: the last words are found at its end.
+        command.args([
+            "-c",
+            "echo 'Listening on http://127.0.0.1:4242'; seq 100000 >&2; \
+             printf \"thread 'main' panicked at src/main.rs:1:1:\\nboom\\n\" >&2; exit 101",
+        ]);
+        let mut p = Process::spawn_with_stderr_file(command, &log).unwrap();
+        assert_eq!(
+            p.listening_line(Duration::from_secs(10)).unwrap(),
+            "127.0.0.1:4242".parse().unwrap()
+        );
+        p.wait_for_exit(Duration::from_secs(10)).expect("it exits");
+        let written = std::fs::read_to_string(&log).unwrap();
+        assert!(written.starts_with("1\n2\n"), "the file was emptied first");
+        assert!(written.ends_with("boom\n"));
+        assert!(p.stderr().starts_with("1\n2\n"));
+        assert_eq!(p.last_words().unwrap(), "panicked: boom");
+        assert_eq!(p.dropped_bytes(), (0, 0));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
