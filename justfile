@@ -163,3 +163,32 @@ bench milestone *args="-n 20000 -c 16": (_check milestone)
     # The tool builds the milestone in release, starts it on a free port,
     # runs oha against it and prints the CPU time each side used.
     exec cargo run --quiet --package compare -- bench {{milestone}} -- {{args}}
+
+# Scrape m8 with Prometheus, on http://127.0.0.1:9090: `just run m8`, then `just prometheus` (or `just prometheus 9091`) in a second terminal
+[no-exit-message]
+prometheus port="9090":
+    #!/usr/bin/env bash
+    if ! command -v prometheus > /dev/null; then
+        echo "error: prometheus is not installed; install it with: sudo apt-get install prometheus" >&2
+        exit 1
+    fi
+    port={{quote(port)}}
+    # 0 lets the system choose a free port, as the tests need.
+    if ! { [[ $port =~ ^[0-9]+$ ]] && [ "$port" -le 65535 ]; }; then
+        echo "error: '$port' is not a port; pass a number from 1 to 65535, such as 9091" >&2
+        exit 2
+    fi
+    # Connecting is the surest way to know; Prometheus's own error would be
+    # lost in its log. Debian's package starts a Prometheus service on 9090.
+    if [ "$port" -ne 0 ] && (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then
+        echo "error: 127.0.0.1:$port is taken (by the service the prometheus package starts? stop it with: sudo systemctl stop prometheus); or pass another port, such as: just prometheus 9091" >&2
+        exit 1
+    fi
+    # The series it stores are a demo's: they go when Prometheus stops.
+    data=$(mktemp -d)
+    trap 'rm -rf "$data"' EXIT
+    set -- prometheus --config.file=milestones/m8/prometheus.yml \
+        --storage.tsdb.path="$data" --web.listen-address="127.0.0.1:$port"
+    echo "$*" >&2 # the command, as just shows it for a one-line recipe
+    # Not exec: the trap removes the data once Ctrl-C has stopped it.
+    "$@"
