@@ -14,4 +14,5 @@ mod m5;
 mod m6;
 mod m7;
 mod m8;
+mod prometheus;
 mod support;
