@@ -201,9 +201,14 @@ async fn handle_connection(stream: TcpStream, pages: Arc<Pages>) {
         Err(_) => "a client".to_string(),
     };
     let mut client = Client::new(stream, addr);
-    let target = match client.read_request().await {
+    // A task's future is as big as its biggest state, for as long as the
+    // connection lasts. Reading the request (with its 1 KiB buffer),
+    // refusing and answering are big and short: each runs in a box of its
+    // own, on the heap only while it runs, so that a task asleep in `/sleep`
+    // holds a few hundred bytes instead of nearly 2 KiB.
+    let target = match Box::pin(client.read_request()).await {
         Ok(target) => target,
-        Err(refusal) => return client.refuse(refusal).await,
+        Err(refusal) => return Box::pin(client.refuse(refusal)).await,
     };
 
     let (status_line, contents) = match &target[..] {
@@ -218,6 +223,6 @@ async fn handle_connection(stream: TcpStream, pages: Arc<Pages>) {
         _ => ("HTTP/1.1 404 NOT FOUND", &pages.not_found),
     };
 
-    client.respond(status_line, contents).await;
+    Box::pin(client.respond(status_line, contents)).await;
 }
 // ANCHOR_END: handle_connection
