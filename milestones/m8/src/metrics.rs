@@ -104,12 +104,14 @@ pub struct Metrics {
 }
 // ANCHOR_END: metrics
 
+// ANCHOR: buckets
 /// The histogram's buckets, in seconds: from a page served on this machine
 /// (about 0.1 ms) to the 5 s of `/sleep`.
 const BUCKETS: [f64; 16] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
     5.0, 10.0,
 ];
+// ANCHOR_END: buckets
 
 impl Metrics {
     /// The metrics, all at zero, and the log's count of lines it dropped.
@@ -197,6 +199,7 @@ impl Drop for InFlight {
     }
 }
 
+// ANCHOR: log_dropped
 /// The log's own count of the lines it dropped, read at every scrape.
 #[derive(Debug)]
 struct LogDropped(ErrorCounter);
@@ -213,3 +216,4 @@ impl Collector for LogDropped {
         counter.encode(metric)
     }
 }
+// ANCHOR_END: log_dropped

@@ -206,11 +206,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// Says why in the log, then closes, or answers with the status and lets
     /// the client finish sending.
     pub async fn refuse(&mut self, refusal: Refusal) {
+        // ANCHOR: refused
         // One event for each refusal, with the reason as a field of its own.
         let (reason, why) = (refusal.reason.as_str(), refusal.why.as_str());
         let Some(status_line) = refusal.reason.status_line() else {
             return info!(reason, why, "refused");
         };
+        // ANCHOR_END: refused
         let status = status_code(status_line);
         // A 405 names the methods that are allowed.
         let allow = match status_line {
