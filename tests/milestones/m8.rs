@@ -403,7 +403,7 @@ fn rust_log_warn_hides_the_request_events() {
 }
 
 #[test]
-fn rust_log_debug_and_per_module_filters_work_as_users_expect() {
+fn rust_log_per_module_filters_work_as_users_expect() {
     // `m8::request=off` silences the refusals, which that module logs, and
     // nothing else.
     let server = Server::start_with_env(

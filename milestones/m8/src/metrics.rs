@@ -89,9 +89,9 @@ struct RefusalLabels {
 }
 
 // ANCHOR: metrics
-/// The server's metrics. Each is a number in memory that a request changes
-/// with one atomic operation; nothing is written anywhere until a scrape
-/// asks for them.
+/// The server's metrics: numbers in memory that a request changes, a few
+/// nanoseconds each; nothing is written anywhere until a scrape asks for
+/// them.
 pub struct Metrics {
     registry: Registry,
     /// A counter: only ever goes up. Prometheus computes rates from it.
