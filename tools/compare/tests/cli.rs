@@ -374,6 +374,16 @@ fn a_log_folder_that_cannot_be_made_is_one_line() {
     );
 }
 
+#[test]
+fn throughput_ends_with_the_last_answer_not_when_the_progress_loop_looks() {
+    // One request takes a millisecond or so; the loop that shows progress
+    // looks every 50 ms, and a run timed by it lasted 50 ms at least.
+    let report = report(&["m1", "--scenario", "throughput", "--requests", "1"]);
+    let metrics = &row(&report, "m1", "throughput")["metrics"];
+    assert_eq!(metrics["requests"], 1, "{metrics:#}");
+    assert!(metrics["seconds"].as_f64().unwrap() < 0.04, "{metrics:#}");
+}
+
 /// The process ids of the running children of `parent` named `name`.
 fn children_named(parent: u32, name: &str) -> Vec<u32> {
     procfs::process::all_processes()
