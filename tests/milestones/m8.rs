@@ -57,6 +57,15 @@ fn value(scrape: &Scrape, family: &str, labels: &[(&str, &str)]) -> Option<f64> 
     })
 }
 
+/// `http_requests_total` for this route and status.
+fn requests(scrape: &Scrape, route: &str, status: &str) -> Option<f64> {
+    value(
+        scrape,
+        "http_requests",
+        &[("route", route), ("status", status)],
+    )
+}
+
 /// How many samples (label sets) `family` has.
 fn samples(scrape: &Scrape, family: &str) -> usize {
     scrape
@@ -104,14 +113,7 @@ fn every_response_but_metrics_is_m7s_byte_for_byte() {
 fn metrics_count_a_known_sequence_of_requests() {
     let server = Server::start_with_env("m8", &["127.0.0.1:0"], &[("SLEEP_MS", "300")]);
     let before = scrape(&server);
-    assert_eq!(
-        value(
-            &before,
-            "http_requests",
-            &[("route", "/"), ("status", "200")]
-        ),
-        None
-    );
+    assert_eq!(requests(&before, "/", "200"), None);
     assert_eq!(value(&before, "http_connections_in_flight", &[]), Some(1.0));
 
     for _ in 0..3 {
@@ -122,18 +124,11 @@ fn metrics_count_a_known_sequence_of_requests() {
     server.get("/sleep");
     let after = scrape(&server);
 
-    let requests = |route, status| {
-        value(
-            &after,
-            "http_requests",
-            &[("route", route), ("status", status)],
-        )
-    };
-    assert_eq!(requests("/", "200"), Some(3.0));
-    assert_eq!(requests("other", "404"), Some(2.0));
-    assert_eq!(requests("/sleep", "200"), Some(1.0));
+    assert_eq!(requests(&after, "/", "200"), Some(3.0));
+    assert_eq!(requests(&after, "other", "404"), Some(2.0));
+    assert_eq!(requests(&after, "/sleep", "200"), Some(1.0));
     // The first scrape, counted once it was answered.
-    assert_eq!(requests("/metrics", "200"), Some(1.0));
+    assert_eq!(requests(&after, "/metrics", "200"), Some(1.0));
     assert_eq!(samples(&after, "http_requests"), 4);
     // Only this scrape's connection is open.
     assert_eq!(value(&after, "http_connections_in_flight", &[]), Some(1.0));
@@ -249,14 +244,7 @@ fn a_client_cannot_make_the_metrics_grow() {
         "{after_100} then {after_200} bytes"
     );
     let metrics = scrape(&server);
-    assert_eq!(
-        value(
-            &metrics,
-            "http_requests",
-            &[("route", "other"), ("status", "404")]
-        ),
-        Some(200.0)
-    );
+    assert_eq!(requests(&metrics, "other", "404"), Some(200.0));
     assert_eq!(samples(&metrics, "http_requests"), 2); // other and /metrics
 }
 
@@ -472,14 +460,7 @@ fn a_log_nobody_reads_drops_lines_not_requests() {
     }
     let took = start.elapsed();
     let metrics = scrape_at(addr);
-    assert_eq!(
-        value(
-            &metrics,
-            "http_requests",
-            &[("route", "/"), ("status", "200")]
-        ),
-        Some(3000.0)
-    );
+    assert_eq!(requests(&metrics, "/", "200"), Some(3000.0));
     let dropped = value(&metrics, "log_lines_dropped", &[]).unwrap();
     assert!(dropped > 0.0, "no line dropped");
     assert!(
@@ -553,15 +534,11 @@ fn just_run_m8_counts_and_logs_the_requests_just_made() {
     server.get("/");
     server.get("/nope");
     let metrics = scrape(&server);
-    let requests = |route, status| {
-        value(
-            &metrics,
-            "http_requests",
-            &[("route", route), ("status", status)],
-        )
-    };
     assert_eq!(
-        (requests("/", "200"), requests("other", "404")),
+        (
+            requests(&metrics, "/", "200"),
+            requests(&metrics, "other", "404")
+        ),
         (Some(2.0), Some(1.0))
     );
     server.wait_until("the four requests in the log", |s| {
