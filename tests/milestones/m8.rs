@@ -83,6 +83,14 @@ fn send_and_wait(server: &Server, request: &[u8]) {
     let _ = stream.read_to_end(&mut Vec::new());
 }
 
+/// Each event's message, in order.
+fn messages(events: &[Value]) -> Vec<&str> {
+    events
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect()
+}
+
 /// m8's stderr as JSON lines; fails on a line that is not JSON.
 fn json_lines(stderr: &str) -> Vec<Value> {
     stderr
@@ -289,10 +297,7 @@ fn each_request_and_refusal_is_one_json_event_with_its_fields() {
     server.wait_until("5 events", |s| s.stderr().lines().count() == 5);
 
     let events = json_lines(&server.stderr());
-    let messages: Vec<&str> = events
-        .iter()
-        .map(|e| e["message"].as_str().unwrap())
-        .collect();
+    let messages = messages(&events);
     assert_eq!(
         messages,
         ["listening", "served", "refused", "refused", "served"]
@@ -505,10 +510,7 @@ fn start_and_shutdown_are_logged() {
         .expect("m8 exits");
     assert!(status.success(), "{status}");
     let events = json_lines(&server.stderr());
-    let messages: Vec<&str> = events
-        .iter()
-        .map(|e| e["message"].as_str().unwrap())
-        .collect();
+    let messages = messages(&events);
     assert_eq!(
         messages,
         [

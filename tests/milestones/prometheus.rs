@@ -87,25 +87,7 @@ impl Prometheus {
             .arg(format!("--storage.tsdb.path={}", data.display()))
             .arg("--web.listen-address=127.0.0.1:0");
         let mut process = Process::spawn(command).expect("prometheus starts");
-        let start = Instant::now();
-        let addr = loop {
-            if let Some(addr) = process.listening_addrs().first() {
-                break *addr;
-            }
-            if let Some(status) = process.try_wait() {
-                panic!(
-                    "prometheus exited ({}) before listening:\n{}",
-                    harness::process::describe(status),
-                    process.stderr()
-                );
-            }
-            assert!(
-                start.elapsed() < PATIENCE,
-                "prometheus does not listen after {PATIENCE:?}:\n{}",
-                process.stderr()
-            );
-            thread::sleep(Duration::from_millis(20));
-        };
+        let addr = wait_to_listen(&mut process, "prometheus", Process::listening_addrs);
         Prometheus { process, addr }
     }
 
@@ -455,7 +437,11 @@ fn just_prometheus_runs_the_repositorys_config_and_cleans_up_on_ctrl_c() {
     let mut recipe = Process::spawn(just).expect("just starts");
     // Prometheus is the recipe's grandchild, in its process group.
     let prometheus = Prometheus {
-        addr: wait_for_group_to_listen(&mut recipe),
+        addr: wait_to_listen(
+            &mut recipe,
+            "just prometheus",
+            Process::group_listening_addrs,
+        ),
         process: recipe,
     };
     // The configuration it runs with, as Prometheus read it (with its
@@ -508,33 +494,28 @@ fn just_prometheus_runs_the_repositorys_config_and_cleans_up_on_ctrl_c() {
     assert!(!data.exists(), "{} is left behind", data.display());
 }
 
-/// The address that a process of `process`'s group listens on, found in
-/// /proc, for a program started by a script that does not print it.
-fn wait_for_group_to_listen(process: &mut Process) -> SocketAddr {
-    let group = process.pid().to_string();
+/// The first address `listening` finds for `process` (the program named
+/// `what`), from /proc: for programs that do not print where they listen.
+fn wait_to_listen(
+    process: &mut Process,
+    what: &str,
+    listening: impl Fn(&Process) -> Vec<SocketAddr>,
+) -> SocketAddr {
     let start = Instant::now();
     loop {
-        let members = std::fs::read_dir("/proc").unwrap().filter_map(|entry| {
-            let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // pid (comm) state ppid pgrp …: the name may hold spaces.
-            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-            (fields.get(2) == Some(&group.as_str())).then_some(pid)
-        });
-        let found = members.flat_map(harness::process::listening_addrs).next();
-        if let Some(addr) = found {
-            return addr;
+        if let Some(addr) = listening(process).first() {
+            return *addr;
         }
         if let Some(status) = process.try_wait() {
             panic!(
-                "just prometheus exited ({}) before listening:\n{}",
+                "{what} exited ({}) before listening:\n{}",
                 harness::process::describe(status),
                 process.stderr()
             );
         }
         assert!(
             start.elapsed() < PATIENCE,
-            "nothing of just prometheus listens after {PATIENCE:?}:\n{}",
+            "{what} does not listen after {PATIENCE:?}:\n{}",
             process.stderr()
         );
         thread::sleep(Duration::from_millis(20));

@@ -374,6 +374,13 @@ impl Process {
     pub fn listening_addrs(&self) -> Vec<SocketAddr> {
         listening_addrs(self.child.id())
     }
+
+    /// The TCP addresses that any process of its group listens on: for a
+    /// script that starts the listening program as a child of its own.
+    pub fn group_listening_addrs(&self) -> Vec<SocketAddr> {
+        let members = group_members(self.child.id());
+        members.into_iter().flat_map(listening_addrs).collect()
+    }
 }
 
 impl Drop for Process {
@@ -397,17 +404,25 @@ fn read_file(path: &Path, from: u64, limit: u64) -> String {
 /// Whether a process of group `pgid` still runs: zombies, which have
 /// exited and wait to be reaped by whoever adopted them, do not count.
 fn group_alive(pgid: u32) -> bool {
+    !group_members(pgid).is_empty()
+}
+
+/// The processes of group `pgid` that still run (not zombies).
+fn group_members(pgid: u32) -> Vec<u32> {
     let Ok(processes) = std::fs::read_dir("/proc") else {
-        return false;
+        return Vec::new();
     };
-    processes.filter_map(|p| p.ok()).any(|p| {
-        let stat = std::fs::read_to_string(p.path().join("stat")).unwrap_or_default();
-        // pid (comm) state ppid pgrp …: the name may hold spaces.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
-        fields.len() > 2 && fields[0] != "Z" && fields[2] == pgid.to_string()
-    })
+    let pgid = pgid.to_string();
+    processes
+        .filter_map(|p| {
+            let p = p.ok()?;
+            let pid: u32 = p.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(p.path().join("stat")).ok()?;
+            // pid (comm) state ppid pgrp …: the name may hold spaces.
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            (fields.len() > 2 && fields[0] != "Z" && fields[2] == pgid).then_some(pid)
+        })
+        .collect()
 }
 
 /// An exit status as a student reads it: `exit code 101`, `killed by signal 9`.
