@@ -89,6 +89,15 @@ struct Cli {
           value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     requests: Option<u64>,
 
+    /// throughput: run every milestone this many times, taking turns, and
+    /// report the median of the runs
+    ///
+    /// On a shared machine one run of a second or two can be 10 % off; the
+    /// median of runs that alternate between the milestones is steadier.
+    #[arg(long, default_value_t = 1, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=50))]
+    rounds: u64,
+
     /// memory: connections held open together
     #[arg(long, default_value_t = 100, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=15_000))]
@@ -223,6 +232,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Stop::Requests(_) => None,
         },
         requests: cli.requests,
+        rounds: cli.rounds,
         connections: cli.connections,
         cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
@@ -240,6 +250,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let mut results = Vec::new();
     for &scenario in &scenarios {
         let mut rows = Vec::new();
+        if scenario == Scenario::Throughput {
+            rows = throughput_rounds(&milestones, &settings, stop, &logs);
+            if !cli.json {
+                println!("\n{}", report::table(scenario, &rows, &settings));
+            }
+            results.extend(rows);
+            continue;
+        }
         let sizes = match scenario {
             Scenario::Burst => settings.burst.clone(),
             _ => vec![0],
@@ -250,7 +268,21 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 if i > 0 && !milestone.spec.has_sleep() {
                     continue;
                 }
-                rows.push(run_one(milestone, scenario, size, &settings, stop, &logs));
+                let log = match scenario {
+                    Scenario::Burst => {
+                        format!("{}-{}-{size}.log", milestone.name(), scenario.name())
+                    }
+                    _ => format!("{}-{}.log", milestone.name(), scenario.name()),
+                };
+                let label = format!("{:<3} {:<10}", milestone.name(), scenario.name());
+                let job = Job {
+                    scenario,
+                    size,
+                    stop,
+                    label: &label,
+                    log: &logs.join(log),
+                };
+                rows.push(run_one(milestone, &settings, job));
             }
         }
         if !cli.json {
@@ -314,16 +346,78 @@ fn raise_descriptor_limit() {
     }
 }
 
-/// One scenario against a fresh process of one milestone, which writes its
-/// stderr to a file in `logs`; `size` is the burst's number of requests.
-fn run_one(
-    milestone: &Milestone,
-    scenario: Scenario,
-    size: u64,
+/// The throughput scenario, `settings.rounds` times: in each round every
+/// milestone runs once, a fresh process each time, and each round starts
+/// with the next milestone, so that none always runs first. One row per
+/// milestone, in course order: the median of its rounds, or its first round
+/// that did not end well.
+fn throughput_rounds(
+    milestones: &[Milestone],
     settings: &Settings,
     stop: Stop,
     logs: &Path,
-) -> Row {
+) -> Vec<Row> {
+    let scenario = Scenario::Throughput;
+    let rounds = settings.rounds as usize;
+    let mut by_milestone: Vec<Vec<Row>> = vec![Vec::new(); milestones.len()];
+    for round in 0..rounds {
+        for i in turns(milestones.len(), round) {
+            let milestone = &milestones[i];
+            let (log, label) = if rounds == 1 {
+                (
+                    format!("{}-{}.log", milestone.name(), scenario.name()),
+                    format!("{:<3} {:<10}", milestone.name(), scenario.name()),
+                )
+            } else {
+                (
+                    format!("{}-{}-{}.log", milestone.name(), scenario.name(), round + 1),
+                    format!(
+                        "{:<3} {} {}/{rounds}",
+                        milestone.name(),
+                        scenario.name(),
+                        round + 1
+                    ),
+                )
+            };
+            let job = Job {
+                scenario,
+                size: 0,
+                stop,
+                label: &label,
+                log: &logs.join(log),
+            };
+            by_milestone[i].push(run_one(milestone, settings, job));
+        }
+    }
+    by_milestone.into_iter().map(results::median_row).collect()
+}
+
+/// The order of the milestones, by index, in round `round` (from 0): each
+/// round starts one further, so that each milestone runs first as often.
+fn turns(milestones: usize, round: usize) -> impl Iterator<Item = usize> {
+    (0..milestones).map(move |i| (i + round) % milestones)
+}
+
+/// What to run once: a scenario, the burst's number of requests (`size`),
+/// when throughput stops, the progress bar's label, and the file the
+/// server's stderr goes to.
+struct Job<'a> {
+    scenario: Scenario,
+    size: u64,
+    stop: Stop,
+    label: &'a str,
+    log: &'a Path,
+}
+
+/// One scenario against a fresh process of one milestone.
+fn run_one(milestone: &Milestone, settings: &Settings, job: Job) -> Row {
+    let Job {
+        scenario,
+        size,
+        stop,
+        label,
+        log,
+    } = job;
     let model = Model::of(milestone.spec.kind, settings.workers as usize);
     let mut row = Row {
         milestone: milestone.name().to_string(),
@@ -358,16 +452,7 @@ fn run_one(
             return row;
         }
     }
-    let log = logs.join(match scenario {
-        Scenario::Burst => format!("{}-{}-{size}.log", milestone.name(), scenario.name()),
-        _ => format!("{}-{}.log", milestone.name(), scenario.name()),
-    });
-    let started = Server::start(
-        milestone,
-        settings.workers as usize,
-        settings.sleep_ms,
-        &log,
-    );
+    let started = Server::start(milestone, settings.workers as usize, settings.sleep_ms, log);
     let mut server = match started {
         Ok(server) => server,
         Err(message) => {
@@ -376,11 +461,10 @@ fn run_one(
             return row;
         }
     };
-    let label = format!("{:<3} {:<10}", milestone.name(), scenario.name());
     let run = match scenario {
         Scenario::Blocked => {
             let bar = spinner(
-                &label,
+                label,
                 format!("{} × /sleep, then GET /", settings.blockers),
             );
             let run = scenarios::blocked(&server, model, settings.blockers, sleep);
@@ -388,14 +472,14 @@ fn run_one(
             run
         }
         Scenario::Burst => {
-            let bar = bar(&label, size, "/sleep answered");
+            let bar = bar(label, size, "/sleep answered");
             let run = scenarios::burst(&server, model, size, sleep, &bar);
             bar.finish_and_clear();
             run
         }
         Scenario::Idle => {
             let bar = spinner(
-                &label,
+                label,
                 format!("{} idle connections, then GET /", settings.idle),
             );
             let run = scenarios::idle(&server, settings.idle);
@@ -404,15 +488,15 @@ fn run_one(
         }
         Scenario::Throughput => {
             let bar = match stop {
-                Stop::Requests(n) => self::bar(&label, n, "requests"),
-                Stop::Duration(d) => self::bar(&label, d.as_millis() as u64, "ms"),
+                Stop::Requests(n) => self::bar(label, n, "requests"),
+                Stop::Duration(d) => self::bar(label, d.as_millis() as u64, "ms"),
             };
             let run = scenarios::throughput(&mut server, settings.concurrency, stop, &bar);
             bar.finish_and_clear();
             run
         }
         Scenario::Memory => {
-            let bar = bar(&label, settings.connections, "connections");
+            let bar = bar(label, settings.connections, "connections");
             let run = scenarios::memory(&server, settings.connections, sleep, &bar);
             bar.finish_and_clear();
             run
@@ -453,7 +537,16 @@ fn spinner(label: &str, message: String) -> ProgressBar {
 
 #[cfg(test)]
 mod tests {
-    use super::choose;
+    use super::{choose, turns};
+
+    #[test]
+    fn each_round_starts_with_the_next_milestone() {
+        let order = |round| turns(3, round).collect::<Vec<_>>();
+        assert_eq!(order(0), [0, 1, 2]);
+        assert_eq!(order(1), [1, 2, 0]);
+        assert_eq!(order(2), [2, 0, 1]);
+        assert_eq!(order(3), [0, 1, 2]);
+    }
 
     fn names(list: &str) -> Vec<String> {
         list.split_whitespace().map(str::to_string).collect()

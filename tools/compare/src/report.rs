@@ -39,8 +39,13 @@ pub fn settings_line(s: &Settings, scenarios: &[Scenario]) -> String {
             (None, Some(d)) => format!("{d} s"),
             (None, None) => unreachable!("a run stops after a count or a time"),
         };
+        let rounds = if s.rounds > 1 {
+            format!(", in {} rounds, the milestones taking turns", s.rounds)
+        } else {
+            String::new()
+        };
         parts.push(format!(
-            "throughput: {throughput} per milestone from {} clients",
+            "throughput: {throughput} per milestone from {} clients{rounds}",
             s.concurrency
         ));
     }
@@ -91,9 +96,14 @@ fn anchor(scenario: Scenario, part: Part) -> String {
 
 /// What a table shows, in one sentence.
 fn title(scenario: Scenario, part: Part, s: &Settings) -> String {
+    let medians = if scenario == Scenario::Throughput && s.rounds > 1 {
+        format!("; medians of {} rounds", s.rounds)
+    } else {
+        String::new()
+    };
     if part == Part::Cpu {
         return format!(
-            "{}: CPU time per request (user + system, from /proc/PID/stat), {} clients",
+            "{}: CPU time per request (user + system, from /proc/PID/stat), {} clients{medians}",
             scenario.name(),
             s.concurrency
         );
@@ -111,8 +121,13 @@ fn title(scenario: Scenario, part: Part, s: &Settings) -> String {
             s.idle
         ),
         Scenario::Throughput => format!(
-            "throughput: GET / from {} clients, a new connection per request",
-            s.concurrency
+            "throughput: GET / from {} clients, a new connection per request{}",
+            s.concurrency,
+            if medians.is_empty() {
+                medians
+            } else {
+                format!("{medians} (the lowest and highest requests/s in brackets)")
+            }
         ),
         Scenario::Memory => format!(
             "memory: {} connections, each sent GET /sleep, held together",
@@ -152,6 +167,17 @@ fn millis(ms: f64) -> String {
 
 fn micros(us: Option<f64>) -> String {
     us.map_or_else(|| "?".to_string(), |us| format!("{us:.0} µs"))
+}
+
+/// Requests per second; with several rounds, their median and then the
+/// lowest and the highest: `41669 (37195–45788)`.
+fn rate_and_range(rate: f64, by_round: &[f64]) -> String {
+    if by_round.len() < 2 {
+        return format!("{rate:.0}");
+    }
+    let lowest = by_round.iter().copied().fold(f64::INFINITY, f64::min);
+    let highest = by_round.iter().copied().fold(0.0, f64::max);
+    format!("{rate:.0} ({lowest:.0}–{highest:.0})")
 }
 
 fn mib(kib: u64) -> String {
@@ -232,6 +258,7 @@ fn cells(row: &Row, part: Part) -> Vec<String> {
                     requests,
                     errors,
                     requests_per_second,
+                    ref requests_per_second_by_round,
                     p50_ms,
                     p90_ms,
                     p99_ms,
@@ -242,7 +269,7 @@ fn cells(row: &Row, part: Part) -> Vec<String> {
                     Part::Main => vec![
                         requests.to_string(),
                         errors.to_string(),
-                        format!("{requests_per_second:.0}"),
+                        rate_and_range(requests_per_second, requests_per_second_by_round),
                         millis(p50_ms),
                         millis(p90_ms),
                         millis(p99_ms),
@@ -381,6 +408,7 @@ mod tests {
                 idle: 100,
                 duration_s: None,
                 requests: Some(1000),
+                rounds: 1,
                 connections: 100,
                 cpus: 2,
             },
@@ -399,6 +427,7 @@ mod tests {
                     errors: 0,
                     seconds: 0.05,
                     requests_per_second: 20000.0,
+                    requests_per_second_by_round: vec![20000.0],
                     p50_ms: 0.6,
                     p90_ms: 0.8,
                     p99_ms: 1.2,
@@ -457,6 +486,35 @@ mod tests {
              idle: 100 connections; throughput: 1000 requests per milestone from 16 clients; \
              memory: 100 connections; this machine: 2 CPUs"
         );
+    }
+
+    #[test]
+    fn with_rounds_the_tables_say_so_and_show_the_range_of_requests_per_second() {
+        let mut report = report(Some(24.0));
+        report.settings.rounds = 3;
+        let Some(Metrics::Throughput {
+            requests_per_second_by_round,
+            ..
+        }) = &mut report.results[0].metrics
+        else {
+            unreachable!()
+        };
+        *requests_per_second_by_round = vec![20000.0, 18000.0, 23000.0];
+        let text = markdown(&report);
+        let main = anchored(&text, "throughput");
+        assert!(main.starts_with(
+            "**throughput: GET / from 16 clients, a new connection per request; \
+             medians of 3 rounds (the lowest and highest requests/s in brackets)**"
+        ));
+        assert!(main.contains("| 1000 | 0 | 20000 (18000–23000) | 0.6 ms |"));
+        assert!(anchored(&text, "throughput-cpu").starts_with(
+            "**throughput: CPU time per request (user + system, from /proc/PID/stat), \
+             16 clients; medians of 3 rounds**"
+        ));
+        assert!(anchored(&text, "settings").contains(
+            "throughput: 1000 requests per milestone from 16 clients, \
+             in 3 rounds, the milestones taking turns;"
+        ));
     }
 
     #[test]

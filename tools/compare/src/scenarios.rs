@@ -58,7 +58,10 @@ pub enum Metrics {
         /// Requests that failed or got another status.
         errors: u64,
         seconds: f64,
+        /// With several rounds: the median of theirs.
         requests_per_second: f64,
+        /// Each round's requests per second, in the order they ran.
+        requests_per_second_by_round: Vec<f64>,
         p50_ms: f64,
         p90_ms: f64,
         p99_ms: f64,
@@ -358,6 +361,7 @@ pub fn throughput(server: &mut Server, concurrency: u64, stop: Stop, bar: &Progr
             histogram.value_at_quantile(q) as f64 / 1000.0
         }
     };
+    let rate = (answered as f64 / elapsed.as_secs_f64()).round();
     Run {
         answered,
         errors: errors.into_inner(),
@@ -366,7 +370,8 @@ pub fn throughput(server: &mut Server, concurrency: u64, stop: Stop, bar: &Progr
             requests: answered,
             errors: done - answered,
             seconds: (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
-            requests_per_second: (answered as f64 / elapsed.as_secs_f64()).round(),
+            requests_per_second: rate,
+            requests_per_second_by_round: vec![rate],
             p50_ms: quantile(0.50),
             p90_ms: quantile(0.90),
             p99_ms: quantile(0.99),

@@ -125,6 +125,7 @@ fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
         ("blockers", 1),
         ("concurrency", 2),
         ("requests", 20),
+        ("rounds", 1),
         ("connections", 5),
         ("idle", 3),
     ] {
@@ -213,6 +214,7 @@ fn json_has_the_settings_and_one_row_per_milestone_and_scenario() {
                 "errors",
                 "seconds",
                 "requests_per_second",
+                "requests_per_second_by_round",
                 "p50_ms",
                 "p90_ms",
                 "p99_ms",
@@ -351,6 +353,45 @@ fn each_server_writes_its_log_to_a_file_and_the_output_says_where() {
     );
     let m8 = fs::read_to_string(logs.join("m8-throughput.log")).unwrap();
     assert_eq!(m8.lines().filter(|l| l.contains(" served ")).count(), 5);
+}
+
+#[test]
+fn rounds_run_each_milestone_again_and_report_the_median() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let args = ["m7", "m8", "--scenario", "throughput", "--requests", "20"];
+    let output = Command::cargo_bin("compare")
+        .unwrap()
+        .args(args)
+        .args(["--rounds", "3", "--json", "--logs"])
+        .arg(&logs)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["settings"]["rounds"], 3);
+    // One row per milestone, with every round's requests.
+    assert_eq!(report["results"].as_array().unwrap().len(), 2, "{report:#}");
+    for m in ["m7", "m8"] {
+        let metrics = &row(&report, m, "throughput")["metrics"];
+        assert_eq!(metrics["requests"], 60, "{metrics:#}");
+        let mut rates: Vec<f64> = metrics["requests_per_second_by_round"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_f64().unwrap())
+            .collect();
+        rates.sort_by(f64::total_cmp);
+        assert_eq!(rates.len(), 3, "{metrics:#}");
+        assert_eq!(metrics["requests_per_second"], rates[1], "{metrics:#}");
+    }
+    // A fresh process, and a log of its own, for every round.
+    for round in 1..=3 {
+        let m8 = fs::read_to_string(logs.join(format!("m8-throughput-{round}.log"))).unwrap();
+        assert_eq!(m8.lines().filter(|l| l.contains(" served ")).count(), 20);
+        assert!(logs.join(format!("m7-throughput-{round}.log")).exists());
+    }
 }
 
 #[test]
@@ -525,6 +566,7 @@ fn bad_arguments_get_one_line_and_exit_2() {
         "cannot be used with",
     );
     misuse(&["--fast"], "unexpected argument '--fast'");
+    misuse(&["--rounds", "0"], "--rounds");
     misuse(
         &["bench", "m9"],
         "no milestone named 'm9'; choose one of: m1 m2 m3",
