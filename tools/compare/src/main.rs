@@ -240,7 +240,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         println!("{}", report::settings_line(&settings, &scenarios));
         println!(
             "{}",
-            report::logs_line(&logs, settings.rounds, std::env::var("RUST_LOG").ok())
+            report::logs_line(&logs, std::env::var("RUST_LOG").ok())
         );
     }
 
@@ -463,7 +463,10 @@ fn run_one(milestone: &Milestone, settings: &Settings, job: Job) -> Row {
     };
     let run = match scenario {
         Scenario::Blocked => {
-            let bar = spinner(label, format!("{} × /sleep, then GET /", settings.blockers));
+            let bar = spinner(
+                label,
+                format!("{} × /sleep, then GET /", settings.blockers),
+            );
             let run = scenarios::blocked(&server, model, settings.blockers, sleep);
             bar.finish_and_clear();
             run

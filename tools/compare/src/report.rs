@@ -58,14 +58,11 @@ pub fn settings_line(s: &Settings, scenarios: &[Scenario]) -> String {
 
 /// Where the servers' logs went, in one line; with the `RUST_LOG` they
 /// inherited, when it is set.
-pub fn logs_line(dir: &Path, rounds: u64, rust_log: Option<String>) -> String {
+pub fn logs_line(dir: &Path, rust_log: Option<String>) -> String {
     let mut line = format!(
         "Logs: each server's stderr is written to {}/MILESTONE-SCENARIO.log",
         dir.display()
     );
-    if rounds > 1 {
-        line.push_str(" (throughput: MILESTONE-throughput-ROUND.log)");
-    }
     if let Some(filter) = rust_log {
         line.push_str(&format!(
             " (RUST_LOG={filter:?} from the environment: not the default level)"
@@ -389,18 +386,13 @@ mod tests {
     fn the_logs_line_says_where_and_whether_rust_log_changed_the_level() {
         let dir = Path::new("/tmp/compare-logs-x");
         assert_eq!(
-            logs_line(dir, 1, None),
+            logs_line(dir, None),
             "Logs: each server's stderr is written to /tmp/compare-logs-x/MILESTONE-SCENARIO.log"
         );
         assert_eq!(
-            logs_line(dir, 1, Some("warn".to_string())),
+            logs_line(dir, Some("warn".to_string())),
             "Logs: each server's stderr is written to /tmp/compare-logs-x/MILESTONE-SCENARIO.log \
              (RUST_LOG=\"warn\" from the environment: not the default level)"
-        );
-        assert_eq!(
-            logs_line(dir, 3, None),
-            "Logs: each server's stderr is written to /tmp/compare-logs-x/MILESTONE-SCENARIO.log \
-             (throughput: MILESTONE-throughput-ROUND.log)"
         );
     }
 
