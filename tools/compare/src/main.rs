@@ -363,20 +363,17 @@ fn throughput_rounds(
     for round in 0..rounds {
         for i in turns(milestones.len(), round) {
             let milestone = &milestones[i];
-            let (log, label) = if rounds == 1 {
-                (
-                    format!("{}-{}.log", milestone.name(), scenario.name()),
-                    format!("{:<3} {:<10}", milestone.name(), scenario.name()),
-                )
+            // Each round's process writes over the log of the round before:
+            // a log as big as one round's, however many rounds.
+            let log = format!("{}-{}.log", milestone.name(), scenario.name());
+            let label = if rounds == 1 {
+                format!("{:<3} {:<10}", milestone.name(), scenario.name())
             } else {
-                (
-                    format!("{}-{}-{}.log", milestone.name(), scenario.name(), round + 1),
-                    format!(
-                        "{:<3} {} {}/{rounds}",
-                        milestone.name(),
-                        scenario.name(),
-                        round + 1
-                    ),
+                format!(
+                    "{:<3} {} {}/{rounds}",
+                    milestone.name(),
+                    scenario.name(),
+                    round + 1
                 )
             };
             let job = Job {
@@ -463,10 +460,7 @@ fn run_one(milestone: &Milestone, settings: &Settings, job: Job) -> Row {
     };
     let run = match scenario {
         Scenario::Blocked => {
-            let bar = spinner(
-                label,
-                format!("{} × /sleep, then GET /", settings.blockers),
-            );
+            let bar = spinner(label, format!("{} × /sleep, then GET /", settings.blockers));
             let run = scenarios::blocked(&server, model, settings.blockers, sleep);
             bar.finish_and_clear();
             run
