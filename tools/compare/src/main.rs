@@ -249,42 +249,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     raise_descriptor_limit();
     let mut results = Vec::new();
     for &scenario in &scenarios {
-        let mut rows = Vec::new();
-        if scenario == Scenario::Throughput {
-            rows = throughput_rounds(&milestones, &settings, stop, &logs);
-            if !cli.json {
-                println!("\n{}", report::table(scenario, &rows, &settings));
-            }
-            results.extend(rows);
-            continue;
-        }
-        let sizes = match scenario {
-            Scenario::Burst => settings.burst.clone(),
-            _ => vec![0],
+        let rows = match scenario {
+            Scenario::Throughput => throughput_rounds(&milestones, &settings, stop, &logs),
+            _ => once_each(&milestones, scenario, &settings, stop, &logs),
         };
-        for (i, &size) in sizes.iter().enumerate() {
-            for milestone in &milestones {
-                // A milestone without /sleep is said to be skipped once.
-                if i > 0 && !milestone.spec.has_sleep() {
-                    continue;
-                }
-                let log = match scenario {
-                    Scenario::Burst => {
-                        format!("{}-{}-{size}.log", milestone.name(), scenario.name())
-                    }
-                    _ => format!("{}-{}.log", milestone.name(), scenario.name()),
-                };
-                let label = format!("{:<3} {:<10}", milestone.name(), scenario.name());
-                let job = Job {
-                    scenario,
-                    size,
-                    stop,
-                    label: &label,
-                    log: &logs.join(log),
-                };
-                rows.push(run_one(milestone, &settings, job));
-            }
-        }
         if !cli.json {
             println!("\n{}", report::table(scenario, &rows, &settings));
         }
@@ -344,6 +312,44 @@ fn raise_descriptor_limit() {
             libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
         }
     }
+}
+
+/// A scenario other than throughput against each milestone, once for each
+/// size of burst (once for the other scenarios).
+fn once_each(
+    milestones: &[Milestone],
+    scenario: Scenario,
+    settings: &Settings,
+    stop: Stop,
+    logs: &Path,
+) -> Vec<Row> {
+    let sizes = match scenario {
+        Scenario::Burst => settings.burst.clone(),
+        _ => vec![0],
+    };
+    let mut rows = Vec::new();
+    for (i, &size) in sizes.iter().enumerate() {
+        for milestone in milestones {
+            // A milestone without /sleep is said to be skipped once.
+            if i > 0 && !milestone.spec.has_sleep() {
+                continue;
+            }
+            let log = match scenario {
+                Scenario::Burst => format!("{}-{}-{size}.log", milestone.name(), scenario.name()),
+                _ => format!("{}-{}.log", milestone.name(), scenario.name()),
+            };
+            let label = format!("{:<3} {:<10}", milestone.name(), scenario.name());
+            let job = Job {
+                scenario,
+                size,
+                stop,
+                label: &label,
+                log: &logs.join(log),
+            };
+            rows.push(run_one(milestone, settings, job));
+        }
+    }
+    rows
 }
 
 /// The throughput scenario, `settings.rounds` times: in each round every
