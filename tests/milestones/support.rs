@@ -174,9 +174,13 @@ impl Server {
     }
 
     /// Waits for the process to exit by itself; `None` if it is still running
-    /// after `timeout`.
+    /// after `timeout`. Once it has exited, also waits until everything it
+    /// printed has been read, so that `stdout()` and `stderr()` hold its last
+    /// words: a panic's message may still be in the pipe when it exits.
     pub fn wait_for_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        self.process.wait_for_exit(timeout)
+        let status = self.process.wait_for_exit(timeout)?;
+        self.process.drain(Duration::from_secs(5));
+        Some(status)
     }
 
     /// For a pool whose workers are all dead: sends requests until one makes
