@@ -18,8 +18,10 @@ const NO_OHA: &str =
 /// Builds `milestone` in release, starts it on 127.0.0.1:0 through the
 /// harness, runs `oha --disable-keepalive --no-tui ARGS URL/` with its output
 /// passed through, and prints the CPU time oha and the milestone used. The
-/// milestone's stderr (a panic, say) is passed through as it comes. Exits as
-/// oha does; a milestone that died during the run is a note, not a failure.
+/// milestone's stderr, its log, goes to a file, as in the tool's scenarios:
+/// m8 logs every request, and a terminal would slow it down and bury oha's
+/// summary. Exits as oha does; a milestone that died during the run is a
+/// note with its last words, not a failure.
 pub fn run(milestone: &str, oha_args: &[String]) -> Result<ExitCode, crate::Failure> {
     use crate::Failure::{Other, Usage};
     let spec = harness::milestones::find(milestone).map_err(Usage)?;
@@ -31,10 +33,12 @@ pub fn run(milestone: &str, oha_args: &[String]) -> Result<ExitCode, crate::Fail
         });
     }
     let built = server::build(&harness::repo_root(), &[spec]).map_err(Other)?;
+    let log = crate::new_log_folder()
+        .map_err(Other)?
+        .join(format!("{}-bench.log", spec.name));
     let mut command = Command::new(&built[0].binary);
     command.arg("127.0.0.1:0");
-    let mut server = Server::spawn(spec.name, command, None).map_err(Other)?;
-    server.echo_stderr();
+    let mut server = Server::spawn(spec.name, command, Some(&log)).map_err(Other)?;
     let url = format!("http://{}/", server.addr);
 
     // These servers close the connection after each answer: a new one per
@@ -45,6 +49,11 @@ pub fn run(milestone: &str, oha_args: &[String]) -> Result<ExitCode, crate::Fail
         .chain([url.as_str()])
         .collect();
     println!("{} ({}, release build)", shown.join(" "), spec.name);
+    println!(
+        "Log: {}'s stderr is written to {}",
+        spec.name,
+        log.display()
+    );
     let before = server.cpu_time();
     let mut oha = Command::new("oha");
     oha.args(["--disable-keepalive", "--no-tui"])
@@ -67,7 +76,11 @@ pub fn run(milestone: &str, oha_args: &[String]) -> Result<ExitCode, crate::Fail
 
     // A connection oha abandoned (`-z` does at its deadline) may still kill it.
     if server.exits_within(Duration::from_millis(300)) {
-        eprintln!("note: {} died during the run", spec.name);
+        eprintln!(
+            "note: {} died during the run: {}",
+            spec.name,
+            server.cause_of_death()
+        );
     }
     Ok(match (status.code(), status.signal()) {
         (Some(0), _) => ExitCode::SUCCESS,

@@ -196,14 +196,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     // does: a pipe that the tool reads would measure the tool instead.
     let logs = match &cli.logs {
         Some(dir) => dir.clone(),
-        None => tempfile::Builder::new()
-            .prefix("compare-logs-")
-            .tempdir()
-            .map_err(|e| {
-                let tmp = std::env::temp_dir();
-                Failure::Other(format!("cannot create a folder in {}: {e}", tmp.display()))
-            })?
-            .keep(),
+        None => new_log_folder().map_err(Failure::Other)?,
     };
 
     let milestones = server::build(&root, &chosen).map_err(Failure::Other)?;
@@ -280,6 +273,19 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A new folder in the temporary directory for the servers' logs, kept
+/// after the run so that they can be read.
+fn new_log_folder() -> Result<PathBuf, String> {
+    let dir = tempfile::Builder::new()
+        .prefix("compare-logs-")
+        .tempdir()
+        .map_err(|e| {
+            let tmp = std::env::temp_dir();
+            format!("cannot create a folder in {}: {e}", tmp.display())
+        })?;
+    Ok(dir.keep())
 }
 
 /// The milestones to run, in course order, once each: those asked for, or

@@ -220,11 +220,6 @@ impl Server {
         self.process.pid()
     }
 
-    /// See [`harness::Process::echo_stderr`].
-    pub fn echo_stderr(&self) {
-        self.process.echo_stderr(std::io::stderr());
-    }
-
     /// Whether the process has ended by itself.
     pub fn has_exited(&mut self) -> bool {
         self.process.try_wait().is_some()

@@ -575,39 +575,108 @@ fn bad_arguments_get_one_line_and_exit_2() {
 }
 
 /// A stand-in for oha in a folder of its own: prints its arguments and
-/// exits 3. Put the folder first on PATH.
+/// exits 3. Put the folder first on PATH ([`with_first_on_path`]).
 fn fake_oha() -> tempfile::TempDir {
+    fake_oha_doing("echo \"oha got: $*\"\nexit 3")
+}
+
+/// A stand-in for oha that runs this bash script, which finds the URL's
+/// host in `$host` and its port in `$port`.
+fn fake_oha_doing(script: &str) -> tempfile::TempDir {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let oha = dir.path().join("oha");
-    fs::write(&oha, "#!/bin/sh\necho \"oha got: $*\"\nexit 3\n").unwrap();
+    let url = "url=\"${@: -1}\"; url=${url#http://}; url=${url%/}; host=${url%:*}; port=${url##*:}";
+    fs::write(&oha, format!("#!/bin/bash\n{url}\n{script}\n")).unwrap();
     fs::set_permissions(&oha, fs::Permissions::from_mode(0o755)).unwrap();
     dir
+}
+
+/// PATH with `dir` first.
+fn with_first_on_path(dir: &std::path::Path) -> std::ffi::OsString {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&path)))
+        .unwrap()
 }
 
 #[test]
 fn bench_runs_oha_against_the_milestone_and_exits_as_oha_does() {
     let oha = fake_oha();
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let path = std::env::join_paths(
-        std::iter::once(oha.path().to_path_buf()).chain(std::env::split_paths(&path)),
-    )
-    .unwrap();
     Command::cargo_bin("compare")
         .unwrap()
         .args(["bench", "m4", "--", "-n", "20", "-c", "2"])
-        .env("PATH", path)
+        .env("PATH", with_first_on_path(oha.path()))
         .assert()
         .code(3)
         .stdout(
             predicate::str::is_match(
                 "^oha --disable-keepalive -n 20 -c 2 http://127.0.0.1:[0-9]+/ \\(m4, release build\\)\n\
+                 Log: m4's stderr is written to [^\n]+/compare-logs-[^/\n]+/m4-bench.log\n\
                  oha got: --disable-keepalive --no-tui -n 20 -c 2 http://127.0.0.1:[0-9]+/\n\
                  CPU time: oha [0-9.]+ s user \\+ [0-9.]+ s system\n\
                  CPU time: m4 [0-9.]+ s \\(user \\+ system\\)\n$",
             )
             .unwrap(),
         );
+}
+
+#[test]
+fn bench_writes_the_milestone_s_log_to_a_file_not_the_terminal() {
+    // Three requests, as oha would send them.
+    let oha = fake_oha_doing(
+        "for i in 1 2 3; do\n\
+         exec 3<>/dev/tcp/$host/$port\n\
+         printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3\n\
+         cat <&3 >/dev/null\n\
+         exec 3<&-\n\
+         done",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("compare")
+        .unwrap()
+        .args(["bench", "m8", "--", "-n", "3"])
+        .env("PATH", with_first_on_path(oha.path()))
+        .env("TMPDIR", tmp.path())
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stdout.contains(" served ") && !stderr.contains(" served "),
+        "{output:?}"
+    );
+    let log = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Log: m8's stderr is written to "))
+        .unwrap_or_else(|| panic!("no Log line in {stdout}"));
+    assert!(log.starts_with(&tmp.path().display().to_string()), "{log}");
+    let log = fs::read_to_string(log).unwrap();
+    assert_eq!(
+        log.lines().filter(|l| l.contains(" served ")).count(),
+        3,
+        "{log}"
+    );
+}
+
+#[test]
+fn bench_says_what_killed_a_milestone_that_died() {
+    // A connection that sends nothing: m1 reads no request line and panics.
+    let oha = fake_oha_doing("exec 3<>/dev/tcp/$host/$port\nexec 3<&-");
+    let tmp = tempfile::tempdir().unwrap();
+    Command::cargo_bin("compare")
+        .unwrap()
+        .args(["bench", "m1"])
+        .env("PATH", with_first_on_path(oha.path()))
+        .env("TMPDIR", tmp.path())
+        .assert()
+        .success()
+        // After whatever Cargo said while building.
+        .stderr(predicate::str::ends_with(
+            "\nnote: m1 died during the run: \
+             panicked: called `Option::unwrap()` on a `None` value\n",
+        ));
 }
 
 #[test]

@@ -8,7 +8,7 @@
 use std::{
     fmt,
     fs::File,
-    io::{self, Read, Seek, SeekFrom, Write},
+    io::{self, Read, Seek, SeekFrom},
     net::SocketAddr,
     os::unix::process::{CommandExt, ExitStatusExt},
     path::{Path, PathBuf},
@@ -38,9 +38,6 @@ struct Output {
     dropped: u64,
     /// The stream is closed: the program exited or closed it.
     closed: bool,
-    /// Where every byte read is also written, as it arrives, once
-    /// [`Process::echo_stderr`] asks for it.
-    echo: Option<Box<dyn Write + Send>>,
 }
 
 struct Stream {
@@ -74,16 +71,6 @@ impl Stream {
                     Ok(n) => n,
                 };
                 let mut output = stream.output.lock().unwrap();
-                if let Some(echo) = &mut output.echo {
-                    // Whoever reads the echo is gone: stop echoing.
-                    if echo
-                        .write_all(&buf[..n])
-                        .and_then(|_| echo.flush())
-                        .is_err()
-                    {
-                        output.echo = None;
-                    }
-                }
                 let room = OUTPUT_LIMIT.saturating_sub(output.text.len()).min(n);
                 output.text.extend_from_slice(&buf[..room]);
                 output.dropped += (n - room) as u64;
@@ -319,19 +306,6 @@ impl Process {
         match &self.stderr_file {
             Some(path) => read_file(path, 0, OUTPUT_LIMIT as u64),
             None => self.stderr.text(),
-        }
-    }
-
-    /// Writes what the program printed on stderr so far (what was kept of
-    /// it) to `to`, such as `std::io::stderr()`, and from now on everything
-    /// it prints there as it arrives, past [`OUTPUT_LIMIT`] too: for a tool
-    /// that shows a server's panics live while it still reads them with
-    /// [`Process::stderr`] and [`Process::last_words`]. Nothing, for a
-    /// stderr that goes to a file.
-    pub fn echo_stderr(&self, mut to: impl Write + Send + 'static) {
-        let mut output = self.stderr.output.lock().unwrap();
-        if to.write_all(&output.text).and_then(|_| to.flush()).is_ok() {
-            output.echo = Some(Box::new(to));
         }
     }
 
@@ -592,42 +566,6 @@ mod tests {
         }
         assert_eq!(p.stdout().len(), OUTPUT_LIMIT);
         assert_eq!(p.dropped_bytes().0, 2 * 1024 * 1024);
-    }
-
-    /// A writer whose bytes the test can read.
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn stderr_is_echoed_from_the_start_and_still_kept() {
-        // Whether "after" comes before or after the call, the echo has all.
-        let mut p = sh("echo before >&2; sleep 0.5; echo after >&2");
-        let start = Instant::now();
-        while !p.stderr().contains("before") && start.elapsed() < Duration::from_secs(10) {
-            thread::sleep(Duration::from_millis(10));
-        }
-        let echo = Shared::default();
-        p.echo_stderr(echo.clone());
-        p.wait_for_exit(Duration::from_secs(10)).expect("it exits");
-        let start = Instant::now();
-        while !p.stderr().contains("after") && start.elapsed() < Duration::from_secs(10) {
-            thread::sleep(Duration::from_millis(10));
-        }
-        assert_eq!(
-            String::from_utf8_lossy(&echo.0.lock().unwrap()),
-            "before\nafter\n"
-        );
-        assert_eq!(p.stderr(), "before\nafter\n");
     }
 
     #[test]
