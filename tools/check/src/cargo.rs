@@ -1,7 +1,10 @@
 //! Building what the checks run: one of our milestones, or a student's crate,
-//! whose build is as untrusted as its server (it may not compile, or a build
-//! script may hang): time-limited, output capped, process group killed.
+//! whose build is as untrusted as its server (it may not compile, a build
+//! script may hang or attack): its dependencies fetched first, then built
+//! offline, both in the [`sandbox`](crate::sandbox), time-limited, output
+//! capped, every process they start killed at the end.
 
+use crate::sandbox::{Kind, Network, Sandbox};
 use harness::Process;
 use std::{
     path::{Path, PathBuf},
@@ -15,7 +18,11 @@ pub const BUILD_LIMIT: Duration = Duration::from_secs(300);
 /// Builds milestone `name` of this repository and returns its binary.
 pub fn build_milestone(name: &str) -> Result<PathBuf, String> {
     let root = harness::repo_root();
-    let binaries = build(&root, &["--package", name], Duration::from_secs(900), false)?;
+    let cargo = std::env::var("CARGO").unwrap_or("cargo".to_string());
+    let mut command = build_command(Command::new(&cargo));
+    command.args(["--package", name]).current_dir(&root);
+    let process = Process::spawn(command).map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    let binaries = built(process, Duration::from_secs(900))?;
     binaries
         .into_iter()
         .find(|(target, _)| target == name)
@@ -23,10 +30,24 @@ pub fn build_milestone(name: &str) -> Result<PathBuf, String> {
         .ok_or_else(|| format!("cargo built {name} but did not say where its binary is"))
 }
 
-/// Builds the crate in `dir`, within `limit`, and returns its binary: the
-/// only one, or the one named like the package.
+/// Builds the crate in `dir`, within `limit` for fetching its dependencies
+/// and as much for building it, and returns its binary: the only one, or the
+/// one named like the package.
 pub fn build_crate(dir: &Path, limit: Duration) -> Result<PathBuf, String> {
-    let binaries = build(dir, &[], limit, true)?;
+    fetch(dir, limit)?;
+    // Its own network namespace: a build script reaches nothing. The crate
+    // builds into its own `target/`, whatever target folder the tool's
+    // environment names (the sandbox passes none of it): crates that share
+    // one overwrite each other's `hello` binary, and the grader builds many
+    // at once.
+    let sandbox = Sandbox::new(Kind::Build, dir, Network::Private)
+        .map_err(|e| format!("cannot prepare the sandbox: {e}"))?;
+    let mut command = build_command(sandbox.cargo()?);
+    command.arg("--offline");
+    let process = sandbox
+        .spawn(command)
+        .map_err(|e| format!("cannot run cargo in the sandbox: {e}"))?;
+    let binaries = built(process, limit)?;
     match binaries.len() {
         0 => Err("the crate has no binary: is there a src/main.rs?".to_string()),
         1 => Ok(binaries.into_iter().next().unwrap().1),
@@ -52,28 +73,44 @@ pub fn build_crate(dir: &Path, limit: Duration) -> Result<PathBuf, String> {
     }
 }
 
-/// `cargo build` in `dir` with `args`; the binaries it built, by target name.
-/// A crate of its `own` builds into its own `target/`, whatever target
-/// folder the environment names: crates that share one overwrite each
-/// other's `hello` binary (and the grader builds many at once).
-fn build(
-    dir: &Path,
-    args: &[&str],
-    limit: Duration,
-    own: bool,
-) -> Result<Vec<(String, PathBuf)>, String> {
-    let cargo = std::env::var("CARGO").unwrap_or("cargo".to_string());
-    let mut command = Command::new(&cargo);
-    command
-        .args(["build", "--message-format=json-render-diagnostics"])
-        .args(args)
-        .current_dir(dir);
-    if own {
-        command
-            .env_remove("CARGO_TARGET_DIR")
-            .env_remove("CARGO_BUILD_TARGET_DIR");
+/// `cargo fetch`: the crate's dependencies downloaded into cargo's home,
+/// the only step with the machine's network. Cargo runs no crate code for
+/// it, and the sandbox holds it all the same.
+fn fetch(dir: &Path, limit: Duration) -> Result<(), String> {
+    let sandbox = Sandbox::new(Kind::Fetch, dir, Network::Inherited)
+        .map_err(|e| format!("cannot prepare the sandbox: {e}"))?;
+    let mut command = sandbox.cargo()?;
+    command.args(["fetch", "--quiet"]);
+    let mut process = sandbox
+        .spawn(command)
+        .map_err(|e| format!("cannot run cargo in the sandbox: {e}"))?;
+    let Some(status) = process.wait_for_exit(limit) else {
+        process.kill();
+        return Err(format!(
+            "`cargo fetch` did not finish within {} s (its dependencies could not be fetched)",
+            limit.as_secs()
+        ));
+    };
+    process.drain(Duration::from_secs(5));
+    if status.success() {
+        return Ok(());
     }
-    let mut process = Process::spawn(command).map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    let error = first_error(&process.stderr());
+    Err(match error.contains("failed to parse manifest") {
+        true => error,
+        false => format!("its dependencies could not be fetched: {error}"),
+    })
+}
+
+/// `command` (cargo) as a build that reports its binaries as JSON.
+fn build_command(mut command: Command) -> Command {
+    command.args(["build", "--message-format=json-render-diagnostics"]);
+    command
+}
+
+/// The binaries a build reports, by target name, once it ends within
+/// `limit`.
+fn built(mut process: Process, limit: Duration) -> Result<Vec<(String, PathBuf)>, String> {
     let Some(status) = process.wait_for_exit(limit) else {
         process.kill();
         return Err(format!(

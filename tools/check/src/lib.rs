@@ -12,6 +12,7 @@ pub mod http;
 pub mod metrics;
 pub mod netns;
 pub mod report;
+pub mod sandbox;
 pub mod subject;
 
 pub use checks::{CHECKS, Check, Outcome, Status};

@@ -4,7 +4,7 @@
 //! to check (the crate does not build, the server never listens).
 
 use check::{
-    cargo, checks, netns, report,
+    cargo, checks, netns, report, sandbox,
     subject::{Facts, Subject},
 };
 use clap::Parser;
@@ -46,6 +46,15 @@ struct Cli {
     #[arg(long)]
     json: bool,
 
+    /// With --repo: refuse (exit 2) unless every protection of the sandbox
+    /// holds on this machine
+    #[arg(long, requires = "repo")]
+    require_sandbox: bool,
+
+    /// Internal: run the crate without the sandbox, to measure its cost
+    #[arg(long, hide = true, conflicts_with = "require_sandbox")]
+    unsandboxed: bool,
+
     /// With --repo: how long the crate may take to build, in seconds
     #[arg(long, default_value_t = 300, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -81,6 +90,12 @@ fn main() -> ExitCode {
         Err(message) => return misuse(&message),
     };
 
+    // Student code runs only with --repo: in the sandbox.
+    if cli.unsandboxed {
+        sandbox::turn_off();
+    }
+    let protections = cli.repo.is_some().then(sandbox::protections);
+
     let mut private_network = false;
     let subject = if let Some(addr) = &cli.addr {
         match resolve(addr) {
@@ -99,6 +114,16 @@ fn main() -> ExitCode {
             }
             None => {
                 let facts = Subject::krate(PathBuf::new(), &dir).facts();
+                // The first line says which protections hold here.
+                let protections = protections.as_ref().expect("with --repo");
+                if !cli.json {
+                    println!("{protections}");
+                }
+                if cli.require_sandbox && !protections.complete() {
+                    let message = "--require-sandbox: not every protection of the sandbox \
+                                   holds here (see the sandbox line), so the crate was not built";
+                    return no_server(&cli, milestone.name, facts, false, message);
+                }
                 if !cli.json {
                     println!("Building the crate in {} …", dir.display());
                 }
@@ -172,6 +197,7 @@ fn main() -> ExitCode {
             milestone.name,
             subject.facts(),
             private_network,
+            protections,
             None,
             &outcomes,
         );
@@ -226,6 +252,7 @@ fn no_server(
             milestone,
             facts,
             private_network,
+            cli.repo.is_some().then(sandbox::protections),
             Some(message.to_string()),
             &[],
         );

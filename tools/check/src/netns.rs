@@ -61,7 +61,7 @@ pub fn private_network(command: &mut Command) {
 /// # Safety
 ///
 /// Makes system calls only; safe between fork and exec.
-unsafe fn loopback_up() -> io::Result<()> {
+pub(crate) unsafe fn loopback_up() -> io::Result<()> {
     // SAFETY: plain system calls on a socket this function owns, with an
     // `ifreq` that lives on this stack frame.
     unsafe {

@@ -3,6 +3,7 @@
 
 use crate::{
     checks::{Outcome, Status},
+    sandbox::Protections,
     subject::Facts,
 };
 use serde::Serialize;
@@ -59,6 +60,10 @@ pub struct Report<'a> {
     pub subject: Facts,
     /// Whether the server ran in a private network namespace.
     pub private_network: bool,
+    /// With --repo: which protections of the sandbox held for the crate's
+    /// build and server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<Protections>,
     /// Why no check could run (the crate does not build, the server never
     /// listens); `null` when they ran.
     pub error: Option<String>,
@@ -73,6 +78,7 @@ impl<'a> Report<'a> {
         milestone: &'a str,
         subject: Facts,
         private_network: bool,
+        sandbox: Option<Protections>,
         error: Option<String>,
         checks: &'a [Outcome],
     ) -> Report<'a> {
@@ -81,6 +87,7 @@ impl<'a> Report<'a> {
             milestone,
             subject,
             private_network,
+            sandbox,
             error,
             checks,
             passed: count(Status::Pass),

@@ -3,6 +3,7 @@
 //! checker starts it, so that one check's leftovers (a queue of sleeps, a
 //! dead worker) never decide another's result.
 
+use crate::sandbox::{Kind, Network, Sandbox};
 use harness::{Milestone, Process};
 use serde::Serialize;
 use std::{
@@ -55,6 +56,9 @@ pub struct Subject {
 pub struct Server {
     pub addr: SocketAddr,
     pub process: Option<Process>,
+    /// A student's server's sandbox, removed after the process (the fields
+    /// drop in this order).
+    pub sandbox: Option<Sandbox>,
 }
 
 impl Server {
@@ -173,6 +177,7 @@ impl Subject {
             Launch::Running(addr) => Ok(Server {
                 addr: *addr,
                 process: None,
+                sandbox: None,
             }),
             Launch::Milestone {
                 binary,
@@ -193,18 +198,22 @@ impl Subject {
                 Ok(Server {
                     addr,
                     process: Some(process),
+                    sandbox: None,
                 })
             }
+            // In the sandbox, in the checker's network: a private one where
+            // the machine allows it.
             Launch::Crate { binary, dir } => {
-                let mut command = Command::new(binary);
-                command.current_dir(dir);
-                limit_resources(&mut command);
-                let mut process = Process::spawn(command)
+                let sandbox = Sandbox::new(Kind::Server, dir, Network::Inherited)
+                    .map_err(|e| format!("cannot prepare the sandbox: {e}"))?;
+                let mut process = sandbox
+                    .spawn(sandbox.command(binary))
                     .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
                 let addr = wait_until_listening(&mut process)?;
                 Ok(Server {
                     addr,
                     process: Some(process),
+                    sandbox: Some(sandbox),
                 })
             }
         }
@@ -225,37 +234,15 @@ fn pool_size_in(main_rs: &Path) -> Option<usize> {
         .filter(|&n| n > 0 && n <= 64)
 }
 
-/// Bounds what a student's server can take: memory (address space) and CPU
-/// time. Its wall-clock time is bounded by the checks, which kill it.
-fn limit_resources(command: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    const MEMORY: libc::rlim_t = 4 << 30;
-    const CPU_SECONDS: libc::rlim_t = 300;
-    // SAFETY: setrlimit is async-signal-safe, and the limits live on the stack.
-    unsafe {
-        command.pre_exec(|| {
-            for (resource, limit) in [(libc::RLIMIT_AS, MEMORY), (libc::RLIMIT_CPU, CPU_SECONDS)] {
-                let limit = libc::rlimit {
-                    rlim_cur: limit,
-                    rlim_max: limit,
-                };
-                if libc::setrlimit(resource, &limit) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            }
-            Ok(())
-        });
-    }
-}
-
 /// Waits until the process listens on a TCP port, and returns an address to
 /// connect to it on. A student's server prints nothing when it listens, and
 /// an empty connection kills the book's m1, so the checker does not probe:
-/// it looks the socket up in `/proc`.
+/// it looks the socket up in `/proc`, among the processes of the server's
+/// group (the sandbox's own processes, and the server).
 fn wait_until_listening(process: &mut Process) -> Result<SocketAddr, String> {
     let start = Instant::now();
     loop {
-        if let Some(mut addr) = process.listening_addrs().into_iter().next() {
+        if let Some(mut addr) = process.group_listening_addrs().into_iter().next() {
             if addr.ip().is_unspecified() {
                 addr.set_ip(match addr {
                     SocketAddr::V4(_) => [127, 0, 0, 1].into(),

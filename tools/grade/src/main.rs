@@ -52,10 +52,20 @@ struct Cli {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     build_timeout: u64,
 
+    /// Refuse (exit 2) unless every protection of the sandbox, in which the
+    /// students' code builds and runs, holds on this machine
+    #[arg(long)]
+    require_sandbox: bool,
+
     /// The folder relative paths start from (`just` passes the one it was
     /// called from)
     #[arg(long, hide = true)]
     cwd: Option<PathBuf>,
+
+    /// Internal: grade without the sandbox, to measure its cost
+    /// (`just grade-bench`)
+    #[arg(long, hide = true, conflicts_with = "require_sandbox")]
+    unsandboxed: bool,
 
     /// Internal: a job's crate folder, inside a private network
     #[arg(long, hide = true, requires_all = ["job_binary", "job_stage"])]
@@ -71,6 +81,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
+    if cli.unsandboxed {
+        check::sandbox::turn_off();
+    }
     if let (Some(dir), Some(binary), Some(stage)) = (&cli.job_dir, &cli.job_binary, &cli.job_stage)
     {
         let Some(stage) = stages::find(stage) else {
@@ -100,6 +113,20 @@ fn main() -> ExitCode {
         if !cwd.join(repository).is_dir() {
             return misuse(&format!("{repository} is not a folder"));
         }
+    }
+    // The first line says which protections of the sandbox hold here: on
+    // stdout before the table or a stage's line, on stderr before CSV or
+    // JSON (which carries it too), so that those stay data.
+    let protections = check::sandbox::protections();
+    match cli.json || cli.csv {
+        true => eprintln!("{protections}"),
+        false => println!("{protections}"),
+    }
+    if cli.require_sandbox && !protections.complete() {
+        return misuse(
+            "--require-sandbox: not every protection of the sandbox holds here \
+             (see the sandbox line), so nothing was graded",
+        );
     }
     // Every build of every stage starts from nothing: incremental
     // compilation would only fill the disk.
@@ -140,7 +167,7 @@ fn main() -> ExitCode {
         };
     }
     if cli.json {
-        println!("{}", output::json(&results));
+        println!("{}", output::json(&results, &protections));
     } else if cli.csv {
         print!("{}", output::csv(&results));
     } else {

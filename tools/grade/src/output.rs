@@ -1,6 +1,7 @@
 //! The grades as a student × stage table, JSON, or CSV rows.
 
 use crate::run::{RepoResult, Status};
+use check::sandbox::Protections;
 
 fn mark(status: Status) -> &'static str {
     match status {
@@ -71,9 +72,20 @@ pub fn table(results: &[RepoResult]) -> String {
     out
 }
 
-/// The JSON list: one object per repository.
-pub fn json(results: &[RepoResult]) -> String {
-    serde_json::to_string_pretty(results).expect("results serialize")
+/// The JSON list: one object per repository, each with the protections of
+/// the sandbox its code ran in.
+pub fn json(results: &[RepoResult], sandbox: &Protections) -> String {
+    #[derive(serde::Serialize)]
+    struct Graded<'a> {
+        #[serde(flatten)]
+        result: &'a RepoResult,
+        sandbox: &'a Protections,
+    }
+    let graded: Vec<Graded> = results
+        .iter()
+        .map(|result| Graded { result, sandbox })
+        .collect();
+    serde_json::to_string_pretty(&graded).expect("results serialize")
 }
 
 /// A spreadsheet's rows: a header, then one row per repository with each

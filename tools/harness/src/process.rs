@@ -148,7 +148,7 @@ impl Process {
     /// process group of its own, set to receive SIGKILL when the thread that
     /// calls this ends (so a test or a tool that dies leaves nothing behind).
     pub fn spawn(command: Command) -> io::Result<Process> {
-        Process::start(command, None)
+        Process::start(command, None, |_| {})
     }
 
     /// Like [`Process::spawn`], but the program writes its stderr straight
@@ -157,10 +157,22 @@ impl Process {
     /// so that what its log costs it is what it would cost there.
     /// [`Process::stderr`] and [`Process::last_words`] read the file.
     pub fn spawn_with_stderr_file(command: Command, log: &Path) -> io::Result<Process> {
-        Process::start(command, Some(log))
+        Process::start(command, Some(log), |_| {})
     }
 
-    fn start(mut command: Command, stderr_file: Option<&Path>) -> io::Result<Process> {
+    /// Like [`Process::spawn`], with `last` applied to the command after
+    /// everything this module sets up: its `pre_exec` hooks run last in the
+    /// child, after the group and the death signal are in place (a sandbox
+    /// that forks there needs them already set).
+    pub fn spawn_then(command: Command, last: impl FnOnce(&mut Command)) -> io::Result<Process> {
+        Process::start(command, None, last)
+    }
+
+    fn start(
+        mut command: Command,
+        stderr_file: Option<&Path>,
+        last: impl FnOnce(&mut Command),
+    ) -> io::Result<Process> {
         let stderr_to = match stderr_file {
             Some(path) => Stdio::from(File::create(path)?),
             None => Stdio::piped(),
@@ -171,6 +183,7 @@ impl Process {
             .stderr(stderr_to)
             .process_group(0);
         die_with_this_thread(&mut command);
+        last(&mut command);
         let mut child = command.spawn()?;
         let stdout = Stream::new();
         stdout.read_from(child.stdout.take().unwrap());
