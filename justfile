@@ -29,18 +29,25 @@ grade *args:
     @# Relative repositories are relative to where you typed this.
     @cargo run --quiet --package grade -- --cwd {{quote(invocation_directory())}} "$@"
 
-# Time the grader on a class of fixture repositories: `just grade-bench`, `just grade-bench 4 1000`
+# Time the grader on a class of fixture repositories, in its sandbox and without it: `just grade-bench`, `just grade-bench 4 1000`
 [no-exit-message]
 grade-bench count="30" sleep_ms="10000":
     #!/usr/bin/env bash
     set -euo pipefail
     class=$(mktemp -d)
-    trap 'rm -rf "$class"' EXIT
+    trap 'rm -rf "$class" "$class.csv" "$class.err"' EXIT
     cargo run --quiet --package grade --example fixture -- "$class" {{count}} {{sleep_ms}} > /dev/null
     cargo build --quiet --package grade
     echo "grading {{count}} fixture repositories, /sleep of {{sleep_ms}} ms, on $(nproc) CPUs"
-    TIMEFORMAT='graded in %R s'
-    { time cargo run --quiet --package grade -- --cwd "$class" --csv $(ls "$class") > "$class.csv"; } 2>&1
+    # The same class twice, side by side in one run: without the sandbox
+    # (the hidden --unsandboxed, which exists for this), then in it.
+    TIMEFORMAT=%R
+    grade() { cargo run --quiet --package grade -- --cwd "$class" --csv "$@" $(ls "$class") > "$class.csv" 2> "$class.err"; }
+    without=$( { time grade --unsandboxed; } 2>&1 )
+    with=$( { time grade; } 2>&1 )
+    head -n 1 "$class.err"
+    awk -v with="$with" -v without="$without" 'BEGIN {
+        printf "graded in %.2f s in the sandbox, %.2f s without it (%+.1f %%)\n", with, without, 100 * (with - without) / without }'
     awk -F, 'NR > 1 { for (i = 2; i <= 7; i++) { n++; if ($i == "pass") p++; else if ($i == "missing") m++ } }
         END { printf "%d of %d stages passed, %d missing (the fixtures skip some bonuses)\n", p, n, m }' "$class.csv"
     rm -f "$class.csv"

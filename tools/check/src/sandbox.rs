@@ -188,7 +188,7 @@ fn machine() -> &'static Machine {
             }
         };
         let net = namespaces(libc::CLONE_NEWNET).map_err(|e| refused("network namespace", e));
-        let pid = namespaces(libc::CLONE_NEWPID).map_err(|e| refused("PID namespace", e));
+        let pid = try_own_proc(user).map_err(|e| refused("PID namespace", e));
         let count = if user_namespace {
             match user_ok {
                 true => Ok(Count::Rlimit),
@@ -290,6 +290,69 @@ fn try_unshare(flags: libc::c_int) -> Result<(), String> {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => Err(format!("a test process ended with {status}")),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Whether a child may make a PID namespace and a mount namespace, and
+/// mount a /proc of the new PID namespace there, as the init does: it
+/// finds the daemons to end in it.
+fn try_own_proc(user: libc::c_int) -> Result<(), String> {
+    let mut command = Command::new("true");
+    // SAFETY: system calls only; the forked child makes two mounts and exits.
+    unsafe {
+        command.pre_exec(move || {
+            check(libc::unshare(user | libc::CLONE_NEWPID | libc::CLONE_NEWNS))?;
+            match libc::fork() {
+                -1 => Err(io::Error::last_os_error()),
+                0 => libc::_exit(match mount_own_proc() {
+                    true => 0,
+                    false => 1,
+                }),
+                child => {
+                    let mut status = 0;
+                    libc::waitpid(child, &mut status, 0);
+                    match libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+                        true => Ok(()),
+                        false => Err(io::Error::from_raw_os_error(libc::EPERM)),
+                    }
+                }
+            }
+        });
+    }
+    match command.status() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("a test process ended with {status}")),
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
+            Err("the system refuses to mount a /proc of its own".to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// In a new PID and mount namespace: mounts a /proc that shows the
+/// namespace's processes only, without changing the machine's.
+///
+/// # Safety
+///
+/// System calls only.
+unsafe fn mount_own_proc() -> bool {
+    // SAFETY: mount with constant C strings.
+    unsafe {
+        let (none, no_data) = (std::ptr::null(), std::ptr::null());
+        libc::mount(
+            none,
+            c"/".as_ptr(),
+            none,
+            libc::MS_REC | libc::MS_PRIVATE,
+            no_data,
+        ) == 0
+            && libc::mount(
+                c"proc".as_ptr(),
+                c"/proc".as_ptr(),
+                c"proc".as_ptr(),
+                libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                no_data,
+            ) == 0
     }
 }
 
@@ -611,7 +674,7 @@ impl Sandbox {
             unshare |= libc::CLONE_NEWNET;
         }
         if pid_namespace {
-            unshare |= libc::CLONE_NEWPID;
+            unshare |= libc::CLONE_NEWPID | libc::CLONE_NEWNS;
         }
         if user_maps.is_none() && m.user_namespace {
             // Without a user namespace an ordinary user may make none.
@@ -834,6 +897,10 @@ unsafe fn init(p: &Prepared, status: libc::c_int) {
     unsafe {
         // The warden's death (its group killed) ends the namespace too.
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        // The machine allowed this mount when it was probed.
+        if !mount_own_proc() {
+            libc::_exit(127);
+        }
         let program = libc::fork();
         if program == 0 {
             return;
@@ -842,9 +909,13 @@ unsafe fn init(p: &Prepared, status: libc::c_int) {
             libc::_exit(127);
         }
         close_all_but(status);
+        let tick = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 100_000_000,
+        };
         loop {
-            let signal = libc::sigwaitinfo(&p.waited, std::ptr::null_mut());
-            if signal == libc::SIGCHLD {
+            let signal = libc::sigtimedwait(&p.waited, std::ptr::null_mut(), &tick);
+            if signal == libc::SIGCHLD || signal < 0 {
                 let mut wait_status = 0;
                 loop {
                     let pid = libc::waitpid(-1, &mut wait_status, libc::WNOHANG);
@@ -856,11 +927,122 @@ unsafe fn init(p: &Prepared, status: libc::c_int) {
                         libc::_exit(0);
                     }
                 }
+                end_orphans(program);
             } else if signal > 0 {
                 libc::kill(program, signal);
             }
         }
     }
+}
+
+/// Kills every process whose parent is the init, but the program: a daemon
+/// that outlived the process that started it (a `setsid` from a build
+/// script, which would hold cargo's output open until the build's time
+/// limit). A build or a server never leaves one legitimately. Reads the
+/// namespace's own /proc, with no allocation.
+///
+/// # Safety
+///
+/// System calls only; in the init, where /proc is the namespace's.
+unsafe fn end_orphans(program: libc::pid_t) {
+    // SAFETY: getdents64, open, read and kill on this frame's buffers.
+    unsafe {
+        let dir = libc::open(
+            c"/proc".as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        );
+        if dir < 0 {
+            return;
+        }
+        let mut entries = [0u8; 4096];
+        loop {
+            let n = libc::syscall(
+                libc::SYS_getdents64,
+                dir,
+                entries.as_mut_ptr(),
+                entries.len(),
+            );
+            if n <= 0 {
+                break;
+            }
+            let mut at = 0;
+            while at + 19 < n as usize {
+                // struct linux_dirent64: inode (8), offset (8), length (2),
+                // type (1), then the name, NUL-terminated.
+                let length = u16::from_ne_bytes([entries[at + 16], entries[at + 17]]) as usize;
+                if let Some(pid) = decimal(&entries[at + 19..at + length]) {
+                    if pid > 1 && pid != program && parent(pid) == Some(1) {
+                        libc::kill(pid, libc::SIGKILL);
+                    }
+                }
+                at += length.max(1);
+            }
+        }
+        libc::close(dir);
+    }
+}
+
+/// The number that `bytes` start with, up to a NUL, if they are digits.
+fn decimal(bytes: &[u8]) -> Option<libc::pid_t> {
+    let mut value: libc::pid_t = 0;
+    let mut digits = 0;
+    for &b in bytes {
+        match b {
+            b'0'..=b'9' if digits < 9 => {
+                value = value * 10 + (b - b'0') as libc::pid_t;
+                digits += 1;
+            }
+            0 => break,
+            _ => return None,
+        }
+    }
+    (digits > 0).then_some(value)
+}
+
+/// The parent of `pid`, from `/proc/PID/stat`: `pid (name) state ppid …`.
+///
+/// # Safety
+///
+/// System calls only.
+unsafe fn parent(pid: libc::pid_t) -> Option<libc::pid_t> {
+    let mut path = [0u8; 32];
+    path[..6].copy_from_slice(b"/proc/");
+    let mut digits = [0u8; 10];
+    let mut count = 0;
+    let mut rest = pid;
+    loop {
+        digits[count] = b'0' + (rest % 10) as u8;
+        count += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut at = 6;
+    for i in (0..count).rev() {
+        path[at] = digits[i];
+        at += 1;
+    }
+    for &b in b"/stat\0" {
+        path[at] = b;
+        at += 1;
+    }
+    let mut stat = [0u8; 512];
+    // SAFETY: open, read, close on a descriptor this function owns.
+    let n = unsafe {
+        let fd = libc::open(path.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return None;
+        }
+        let n = libc::read(fd, stat.as_mut_ptr().cast(), stat.len());
+        libc::close(fd);
+        n
+    };
+    let stat = &stat[..usize::try_from(n).ok()?];
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    // ") S 1 …": the state, then the parent.
+    let after = stat.get(close + 4..)?;
+    decimal(&after[..after.iter().position(|&b| b == b' ')?])
 }
 
 /// The child the tool spawned: forwards signals to the init, and when it

@@ -309,7 +309,8 @@ fn the_table_and_the_csv_show_the_same_grades() {
     let table = String::from_utf8(output.stdout).unwrap();
     assert_eq!(
         table,
-        "repository    1      2      3      4      5    bonus  passed\n\
+        "sandbox: files ✓ network ✓ processes ✓ resources ✓ rights ✓\n\
+         repository    1      2      3      4      5    bonus  passed\n\
          alice         ✓      ✓      ✓      ✓      ✓      ✓    6/6\n\
          bob           ✓      ✓      ✓      ✓      ✓      –    5/6\n\
          \n\
@@ -348,13 +349,14 @@ fn one_stage_exits_0_when_it_passes_and_1_when_not() {
         .assert()
         .code(0)
         .stdout(predicate::str::starts_with(
-            "✓ stage 3: ✓ root, not-found; README: ",
+            "sandbox: files ✓ network ✓ processes ✓ resources ✓ rights ✓\n\
+             ✓ stage 3: ✓ root, not-found; README: ",
         ));
     stage("bonus")
         .assert()
         .code(1)
-        .stdout(predicate::str::starts_with(
-            "✗ stage bonus: no commit message starts with",
+        .stdout(predicate::str::contains(
+            "\n✗ stage bonus: no commit message starts with",
         ));
 }
 

@@ -38,7 +38,8 @@ fn just_grade_bench_times_a_fixture_class() {
         .stdout(
             predicate::str::is_match(
                 "^grading 2 fixture repositories, /sleep of 600 ms, on [0-9]+ CPUs\n\
-             graded in [0-9.]+ s\n\
+             sandbox: files ✓ network ✓ processes ✓ resources ✓ rights ✓\n\
+             graded in [0-9.]+ s in the sandbox, [0-9.]+ s without it \\([+-][0-9.]+ %\\)\n\
              12 of 12 stages passed, 0 missing \\(the fixtures skip some bonuses\\)\n$",
             )
             .unwrap(),

@@ -8,6 +8,7 @@
 //!   a bound (echoing its stderr too, if asked), and killing the whole group
 //!   when done.
 
+pub mod attack;
 pub mod cli;
 pub mod just;
 pub mod milestones;
