@@ -172,27 +172,35 @@ enum Count {
 fn machine() -> &'static Machine {
     static MACHINE: OnceLock<Machine> = OnceLock::new();
     MACHINE.get_or_init(|| {
-        let user_namespace = !real_root();
+        // Anyone but root makes a user namespace first, where the process
+        // count limit counts the run's processes only; a process that holds
+        // the rights of its own user namespace but may make no other makes
+        // the others directly.
+        let user_namespace = !real_root()
+            && (try_unshare(libc::CLONE_NEWUSER).is_ok()
+                || try_unshare(libc::CLONE_NEWNET).is_err());
         let user = if user_namespace {
             libc::CLONE_NEWUSER
         } else {
             0
         };
         let namespaces = |flags| try_unshare(user | flags);
-        let user_ok = !user_namespace || try_unshare(libc::CLONE_NEWUSER).is_ok();
-        let refused = |what: &str, e: String| {
-            if user_namespace && !user_ok {
-                format!("no {what}: user namespaces are disabled ({e})")
-            } else {
-                format!("no {what}: {e}")
-            }
+        let user_refused = match user_namespace {
+            true => try_unshare(libc::CLONE_NEWUSER).err(),
+            false => None,
+        };
+        let refused = |what: &str, e: String| match &user_refused {
+            Some(why) => format!("no {what}: user namespaces are disabled here ({why})"),
+            None => format!("no {what}: {e}"),
         };
         let net = namespaces(libc::CLONE_NEWNET).map_err(|e| refused("network namespace", e));
         let pid = try_own_proc(user).map_err(|e| refused("PID namespace", e));
+        // The limit counts per user namespace: without a usable one of its
+        // own it would count every process of this user on the machine.
         let count = if user_namespace {
-            match user_ok {
+            match net.is_ok() || pid.is_ok() {
                 true => Ok(Count::Rlimit),
-                false => Err("no process count limit: user namespaces are disabled".to_string()),
+                false => Err("no process count limit: no user namespace of its own".to_string()),
             }
         } else {
             pids_cgroup().map(Count::Cgroup)
@@ -289,7 +297,17 @@ fn try_unshare(flags: libc::c_int) -> Result<(), String> {
     match command.status() {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => Err(format!("a test process ended with {status}")),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(refusal(&e)),
+    }
+}
+
+/// Why the kernel refused a namespace, in words.
+fn refusal(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::EPERM | libc::EACCES) => "the system does not allow it".to_string(),
+        Some(libc::ENOSPC) => "user.max_user_namespaces is reached".to_string(),
+        Some(libc::EINVAL) => "the kernel does not support it".to_string(),
+        _ => e.to_string(),
     }
 }
 
@@ -322,10 +340,7 @@ fn try_own_proc(user: libc::c_int) -> Result<(), String> {
     match command.status() {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => Err(format!("a test process ended with {status}")),
-        Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
-            Err("the system refuses to mount a /proc of its own".to_string())
-        }
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(refusal(&e)),
     }
 }
 
@@ -647,9 +662,7 @@ impl Sandbox {
             (libc::RLIMIT_CPU, limits.cpu_seconds),
             (libc::RLIMIT_FSIZE, limits.file_size),
         ];
-        if matches!(m.count, Ok(Count::Rlimit)) {
-            rlimits.push((libc::RLIMIT_NPROC, limits.processes));
-        }
+
         let user_maps = if m.user_namespace && (m.net.is_ok() || m.pid.is_ok()) {
             // SAFETY: getuid and getgid cannot fail.
             let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
@@ -667,6 +680,9 @@ impl Sandbox {
         } else {
             None
         };
+        if matches!(m.count, Ok(Count::Rlimit)) && user_maps.is_some() {
+            rlimits.push((libc::RLIMIT_NPROC, limits.processes));
+        }
         let new_net = self.network == Network::Private && m.net.is_ok();
         let pid_namespace = m.pid.is_ok();
         let mut unshare = libc::CLONE_NEWIPC;

@@ -230,3 +230,61 @@ fn the_first_line_and_the_json_say_which_protections_hold() {
             "sandbox: files ✓ network ✓ processes ✓ resources ✓ rights ✓\nBuilding the crate in ",
         ));
 }
+
+/// `check` as an ordinary user on a machine that allows no more user
+/// namespaces: a user namespace of the test's own, where the checker runs
+/// as user 1000 and `user.max_user_namespaces` is used up.
+fn without_namespaces(args: &[&str]) -> Option<std::process::Output> {
+    let check = assert_cmd::cargo::cargo_bin("check");
+    let script = "echo 1 > /proc/sys/user/max_user_namespaces && \
+                  exec unshare --user --map-user=1000 --map-group=1000 \"$@\"";
+    let output = std::process::Command::new("unshare")
+        .args(["--user", "--map-root-user", "sh", "-c", script, "sh"])
+        .arg(check)
+        .args(args)
+        .output()
+        .ok()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !stdout.starts_with("sandbox: ") {
+        eprintln!(
+            "note: this machine cannot make the test's user namespaces ({}); test skipped",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+        return None;
+    }
+    Some(output)
+}
+
+#[test]
+fn where_namespaces_are_refused_the_first_line_says_so_and_require_sandbox_exits_2() {
+    let outside = tempfile::tempdir().unwrap();
+    let dir = outside.path().join("student");
+    write_crate(&dir, &harness::student::main_rs("3", 0), "");
+    let dir = dir.to_str().unwrap();
+    let Some(output) = without_namespaces(&["m1", "--repo", dir, "--require-sandbox"]) else {
+        return;
+    };
+    let refused = "sandbox: files ✓ network ✗ (no network namespace: user namespaces are \
+                   disabled here (user.max_user_namespaces is reached)) processes ✗ (no PID \
+                   namespace: user namespaces are disabled here (user.max_user_namespaces is \
+                   reached)) resources ✓ rights ✓\n";
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!(
+            "{refused}✗ --require-sandbox: not every protection of the sandbox holds here \
+             (see the sandbox line), so the crate was not built\n"
+        )
+    );
+    assert!(!Path::new(dir).join("target").exists(), "it built");
+    // Without --require-sandbox it checks all the same, on this machine's
+    // network, and says so.
+    let output = without_namespaces(&["m1", "--repo", dir]).unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with(refused), "{stdout}");
+    assert!(stdout.ends_with("2 passed, 0 failed\n"), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("note: no private network here"),
+        "{output:?}"
+    );
+}
