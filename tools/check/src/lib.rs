@@ -4,7 +4,9 @@
 //! server can hang or flood ([`http`]); a `/metrics` is read with a real
 //! parser ([`metrics`]). A student's crate is built with a time limit
 //! ([`cargo`]) and run in a private network ([`netns`]), so its fixed port
-//! 7878 collides with nothing.
+//! 7878 collides with nothing; its build and its server run in the
+//! [`sandbox`], which bounds what its code can read, write, reach, start
+//! and use.
 
 pub mod cargo;
 pub mod checks;
