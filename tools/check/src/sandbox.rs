@@ -176,19 +176,21 @@ fn machine() -> &'static Machine {
         // count limit counts the run's processes only; a process that holds
         // the rights of its own user namespace but may make no other makes
         // the others directly.
-        let user_namespace = !real_root()
-            && (try_unshare(libc::CLONE_NEWUSER).is_ok()
-                || try_unshare(libc::CLONE_NEWNET).is_err());
+        let new_user = match real_root() {
+            true => None,
+            false => Some(try_unshare(libc::CLONE_NEWUSER)),
+        };
+        let user_namespace = match &new_user {
+            None => false,
+            Some(made) => made.is_ok() || try_unshare(libc::CLONE_NEWNET).is_err(),
+        };
         let user = if user_namespace {
             libc::CLONE_NEWUSER
         } else {
             0
         };
         let namespaces = |flags| try_unshare(user | flags);
-        let user_refused = match user_namespace {
-            true => try_unshare(libc::CLONE_NEWUSER).err(),
-            false => None,
-        };
+        let user_refused = new_user.and_then(Result::err).filter(|_| user_namespace);
         let refused = |what: &str, e: String| match &user_refused {
             Some(why) => format!("no {what}: user namespaces are disabled here ({why})"),
             None => format!("no {what}: {e}"),
@@ -890,6 +892,32 @@ unsafe fn confine(p: &Prepared) -> io::Result<()> {
         }; 2];
         check(libc::syscall(libc::SYS_capset, &header, none.as_ptr()) as libc::c_int)?;
         check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
+        if let (Some(ruleset), true) = (&p.landlock, p.pid_namespace) {
+            // The init mounted a /proc of the namespace's own after the
+            // ruleset was made: the rule for the machine's /proc does not
+            // cover it. Reading it is allowed as before.
+            #[repr(C, packed)]
+            struct PathBeneath {
+                allowed_access: u64,
+                parent_fd: libc::c_int,
+            }
+            let proc = libc::open(c"/proc".as_ptr(), libc::O_PATH | libc::O_CLOEXEC);
+            check(proc)?;
+            let rule = PathBeneath {
+                // LANDLOCK_ACCESS_FS_EXECUTE, _READ_FILE and _READ_DIR.
+                allowed_access: 1 | 1 << 2 | 1 << 3,
+                parent_fd: proc,
+            };
+            let added = libc::syscall(
+                libc::SYS_landlock_add_rule,
+                ruleset.as_raw_fd(),
+                1u32, // LANDLOCK_RULE_PATH_BENEATH
+                &rule,
+                0u32,
+            );
+            libc::close(proc);
+            check(added as libc::c_int)?;
+        }
         if let Some(ruleset) = &p.landlock {
             check(
                 libc::syscall(libc::SYS_landlock_restrict_self, ruleset.as_raw_fd(), 0u32)

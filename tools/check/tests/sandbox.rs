@@ -149,6 +149,7 @@ fn in_the_sandbox_every_attack_fails() {
         assert!(report.contains("connect 127.0.0.1:"), "{report}");
         assert!(!report.contains(": connected\n"), "{report}");
         assert!(report.contains("3 GiB file: false"), "{report}");
+        assert!(report.contains("own /proc: allowed"), "{report}");
     }
     assert!(!connected, "something reached the host's loopback");
     assert!(leftovers.is_empty(), "processes left: {leftovers:?}");
