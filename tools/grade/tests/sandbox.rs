@@ -146,3 +146,43 @@ fn require_sandbox_grades_where_every_protection_holds() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_json_carries_the_sandbox_line_and_stdout_stays_json() {
+    let targets = Targets::new("grade-json");
+    repository(&targets, "student", &[]);
+    let mut command = Command::cargo_bin("grade").unwrap();
+    let output = command
+        .current_dir(targets.outside.path())
+        .args(["--json", "--jobs", "2", "student"])
+        .timeout(Duration::from_secs(300))
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let sandbox: Vec<(&str, bool)> = list[0]["sandbox"]
+        .as_array()
+        .expect("a sandbox list")
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap(),
+                p["in_force"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sandbox,
+        [
+            ("files", true),
+            ("network", true),
+            ("processes", true),
+            ("resources", true),
+            ("rights", true)
+        ]
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .starts_with("sandbox: files ✓ network ✓ processes ✓ resources ✓ rights ✓\n"),
+        "{output:?}"
+    );
+}
