@@ -270,9 +270,14 @@ fn run_job(
     if let Err(e) = std::fs::create_dir_all(dir).and_then(|_| git::export(repo, &job.commit, dir)) {
         return fail(e.to_string());
     }
-    if !dir.join("Cargo.toml").is_file() {
-        return fail("no Cargo.toml at the repository's root at this commit".to_string());
-    }
+    let (dir, folder) = match crate_folder(dir) {
+        Ok(found) => found,
+        Err(e) => return fail(e),
+    };
+    let dir = dir.as_path();
+    // A committed target/ (even Windows .exe files) is not the stage's
+    // code: the crate is built from its sources alone.
+    let _ = std::fs::remove_dir_all(dir.join("target"));
     let binary = match check::cargo::build_crate(dir, options.build_limit) {
         Ok(binary) => binary,
         Err(e) => return fail(format!("does not build: {e}")),
@@ -312,7 +317,44 @@ fn run_job(
             ));
         }
     };
-    job_status(&report)
+    let (status, details) = job_status(&report);
+    match folder {
+        Some(folder) => (status, format!("{details} (the crate in {folder}/)")),
+        None => (status, details),
+    }
+}
+
+/// Where the crate is in an exported commit: at the root, or in the one
+/// folder just below it that holds a `Cargo.toml` (`hello/`, as some
+/// students commit it); the folder's name when it is not the root.
+fn crate_folder(dir: &Path) -> Result<(PathBuf, Option<String>), String> {
+    if dir.join("Cargo.toml").is_file() {
+        return Ok((dir.to_path_buf(), None));
+    }
+    let mut found: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read the exported commit: {e}"))?
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let name = entry.file_name().into_string().ok()?;
+            let is_crate = name != "target" && entry.path().join("Cargo.toml").is_file();
+            is_crate.then_some(name)
+        })
+        .collect();
+    found.sort();
+    match found.as_slice() {
+        [] => Err(
+            "no Cargo.toml at the repository's root or in a folder below it at this \
+                   commit"
+                .to_string(),
+        ),
+        [one] => Ok((dir.join(one), Some(one.clone()))),
+        many => Err(format!(
+            "no Cargo.toml at the repository's root, and {} folders below it hold one ({}): \
+             which is the crate?",
+            many.len(),
+            many.join(", ")
+        )),
+    }
 }
 
 /// The status and details of a job's report: `{"error": …}` or
