@@ -8,7 +8,7 @@ use crate::sandbox::{Kind, Network, Sandbox};
 use harness::Process;
 use std::{
     path::{Path, PathBuf},
-    process::Command,
+    process::{Command, ExitStatus},
     time::Duration,
 };
 
@@ -84,14 +84,12 @@ fn fetch(dir: &Path, limit: Duration) -> Result<(), String> {
     let mut process = sandbox
         .spawn(command)
         .map_err(|e| format!("cannot run cargo in the sandbox: {e}"))?;
-    let Some(status) = process.wait_for_exit(limit) else {
-        process.kill();
-        return Err(format!(
-            "`cargo fetch` did not finish within {} s (its dependencies could not be fetched)",
-            limit.as_secs()
-        ));
-    };
-    process.drain(Duration::from_secs(5));
+    let status = finish(
+        &mut process,
+        limit,
+        "cargo fetch",
+        "its dependencies could not be fetched",
+    )?;
     if status.success() {
         return Ok(());
     }
@@ -100,6 +98,26 @@ fn fetch(dir: &Path, limit: Duration) -> Result<(), String> {
         true => error,
         false => format!("its dependencies could not be fetched: {error}"),
     })
+}
+
+/// Waits for `command` to end within `limit`, or kills it and says so, with
+/// `likely` as the likely cause; then for its output to be read to its end.
+fn finish(
+    process: &mut Process,
+    limit: Duration,
+    command: &str,
+    likely: &str,
+) -> Result<ExitStatus, String> {
+    let Some(status) = process.wait_for_exit(limit) else {
+        process.kill();
+        return Err(format!(
+            "`{command}` did not finish within {} s ({likely})",
+            limit.as_secs()
+        ));
+    };
+    // The readers may still be copying the last lines.
+    process.drain(Duration::from_secs(5));
+    Ok(status)
 }
 
 /// `command` (cargo) as a build that reports its binaries as JSON.
@@ -111,15 +129,12 @@ fn build_command(mut command: Command) -> Command {
 /// The binaries a build reports, by target name, once it ends within
 /// `limit`.
 fn built(mut process: Process, limit: Duration) -> Result<Vec<(String, PathBuf)>, String> {
-    let Some(status) = process.wait_for_exit(limit) else {
-        process.kill();
-        return Err(format!(
-            "`cargo build` did not finish within {} s (a build script that never ends?)",
-            limit.as_secs()
-        ));
-    };
-    // The readers may still be copying the last lines.
-    process.drain(Duration::from_secs(5));
+    let status = finish(
+        &mut process,
+        limit,
+        "cargo build",
+        "a build script that never ends?",
+    )?;
     if !status.success() {
         return Err(first_error(&process.stderr()));
     }

@@ -159,26 +159,10 @@ fn the_json_carries_the_sandbox_line_and_stdout_stays_json() {
         .output()
         .unwrap();
     let list: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    let sandbox: Vec<(&str, bool)> = list[0]["sandbox"]
-        .as_array()
-        .expect("a sandbox list")
-        .iter()
-        .map(|p| {
-            (
-                p["name"].as_str().unwrap(),
-                p["in_force"].as_bool().unwrap(),
-            )
-        })
-        .collect();
+    let in_force = |name: &str| serde_json::json!({ "name": name, "in_force": true });
     assert_eq!(
-        sandbox,
-        [
-            ("files", true),
-            ("network", true),
-            ("processes", true),
-            ("resources", true),
-            ("rights", true)
-        ]
+        list[0]["sandbox"],
+        serde_json::json!(["files", "network", "processes", "resources", "rights"].map(in_force))
     );
     assert!(
         String::from_utf8_lossy(&output.stderr)
