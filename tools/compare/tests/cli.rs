@@ -663,7 +663,16 @@ fn bench_writes_the_milestone_s_log_to_a_file_not_the_terminal() {
 #[test]
 fn bench_says_what_killed_a_milestone_that_died() {
     // A connection that sends nothing: m1 reads no request line and panics.
-    let oha = fake_oha_doing("exec 3<>/dev/tcp/$host/$port\nexec 3<&-");
+    // Like a real run, the fake one ends after the server has died (on a
+    // loaded machine m1 may take a while to accept): it waits, 10 s at
+    // most, until the port refuses connections.
+    let oha = fake_oha_doing(
+        "exec 3<>/dev/tcp/$host/$port\nexec 3<&-\n\
+         for _ in $(seq 200); do\n\
+             (exec 3<>/dev/tcp/$host/$port) 2>/dev/null || break\n\
+             sleep 0.05\n\
+         done",
+    );
     let tmp = tempfile::tempdir().unwrap();
     Command::cargo_bin("compare")
         .unwrap()
