@@ -7,8 +7,8 @@
 
 use crate::{
     git::{self, Commit},
-    readme,
-    stages::{self, STAGES, Stage},
+    history, readme,
+    stages::{STAGES, Stage},
 };
 use harness::Process;
 use serde::Serialize;
@@ -186,18 +186,21 @@ fn plan(given: &str, path: &Path) -> Plan {
         readme: HashMap::new(),
         error: None,
     };
-    let history = match git::history(path) {
-        Ok(history) => history,
+    // `git::history` first, for the error's words when there is no history.
+    let reading = match git::history(path).and_then(|_| history::read(path)) {
+        Ok(reading) => reading,
         Err(e) => {
             plan.error = Some(format!("not a Git repository with commits ({e})"));
             return plan;
         }
     };
-    // Newest first: when a stage is committed twice, the later one counts.
-    for commit in history {
-        if let Some(stage) = stages::claimed_by(&commit.subject) {
-            plan.commits.entry(stage.id).or_insert(commit);
-        }
+    // Each stage's commit as history reads it (on its branch, with why).
+    for (id, choice) in reading.stages {
+        let commit = Commit {
+            hash: choice.commit,
+            subject: choice.message,
+        };
+        plan.commits.insert(id, commit);
     }
     let files = git::files_at_head(path).unwrap_or_default();
     let readme_text = files
