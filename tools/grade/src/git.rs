@@ -49,7 +49,13 @@ pub fn history(repo: &Path) -> Result<Vec<Commit>, String> {
 
 /// The files at HEAD, as paths from the repository's root.
 pub fn files_at_head(repo: &Path) -> Result<Vec<String>, String> {
-    Ok(git(repo, &["ls-tree", "-r", "--name-only", "-z", "HEAD"])?
+    files_at(repo, "HEAD")
+}
+
+/// The files at `commit` (a hash or any revision), as paths from the
+/// repository's root.
+pub fn files_at(repo: &Path, commit: &str) -> Result<Vec<String>, String> {
+    Ok(git(repo, &["ls-tree", "-r", "--name-only", "-z", commit])?
         .split('\0')
         .filter(|p| !p.is_empty())
         .map(str::to_string)

@@ -202,11 +202,14 @@ fn plan(given: &str, path: &Path) -> Plan {
         };
         plan.commits.insert(id, commit);
     }
-    let files = git::files_at_head(path).unwrap_or_default();
+    // The README as the graded branch's newest commit has it: HEAD's, or
+    // the other branch's when history grades another.
+    let tip = &reading.tip;
+    let files = git::files_at(path, tip).unwrap_or_default();
     let readme_text = files
         .iter()
         .find(|f| f.eq_ignore_ascii_case("readme.md"))
-        .and_then(|name| git::git(path, &["show", &format!("HEAD:{name}")]).ok());
+        .and_then(|name| git::git(path, &["show", &format!("{tip}:{name}")]).ok());
     plan.readme = readme::findings(readme_text.as_deref(), &files);
     plan
 }

@@ -361,6 +361,51 @@ fn one_stage_exits_0_when_it_passes_and_1_when_not() {
 }
 
 #[test]
+fn work_on_another_branch_than_the_default_is_graded_there() {
+    // The default branch main holds only GitHub's "Initial commit"; the
+    // stages, README and screenshots are on master.
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("carol");
+    let mut fixture = Fixture::complete(600);
+    fixture.bonus = false;
+    fixture.write(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let output = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args([
+                "-c",
+                "user.name=Student",
+                "-c",
+                "user.email=student@example.com",
+            ])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+    };
+    git(&["branch", "--move", "main", "master"]);
+    git(&["checkout", "--quiet", "--orphan", "main"]);
+    git(&["rm", "-r", "--quiet", "--force", "."]);
+    fs::write(repo.join("README.md"), "# advprog-modul6\n").unwrap();
+    git(&["add", "README.md"]);
+    git(&["commit", "--quiet", "-m", "Initial commit"]);
+    // Stage 2 needs its code from master and its screenshot from master's
+    // README.
+    Command::cargo_bin("grade")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["--stage", "2", "carol"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with(
+            "sandbox: files ✓ network ✓ processes ✓ resources ✓ rights ✓\n\
+             ✓ stage 2: ✓ root; README: ",
+        ));
+}
+
+#[test]
 fn misuse_is_one_line_and_exit_2() {
     let grade = || Command::cargo_bin("grade").unwrap();
     grade()
