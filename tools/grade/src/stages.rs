@@ -119,9 +119,10 @@ pub struct Claim {
 /// The stage a commit message names, if any, and whether it speaks of
 /// reflections. Read from the subject (the first line):
 ///
-/// - a claim at its start (see [`CLAIM`]), or after bracketed words and
-///   conventional prefixes (`[REFACTOR] fix: …`, `feat: (3) …`,
-///   `create: reflection 6 [BONUS]`), which are read past;
+/// - a claim at its start (`(4)`, `[4]`, `4)`, `4.`, `Commit 4:`, `Stage
+///   4 -`, `(Bonus)`, `bonus:`, `Reflection 3`, `(6) Bonus`), or after
+///   bracketed words and conventional prefixes, which are read past
+///   (`[REFACTOR] fix: …`, `feat: (3) …`, `create: reflection 6 [BONUS]`);
 /// - failing that, `[BONUS]` anywhere (`Function improvement [BONUS]`);
 /// - a merge's default message (`Merge branch …`, `Merge pull request …`)
 ///   names nothing.
