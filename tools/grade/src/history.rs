@@ -72,6 +72,18 @@ pub struct Rival {
     pub why: String,
 }
 
+impl Rival {
+    /// Its short hash and message, as the details show it:
+    /// `abc1234 "(2) Returning HTML - Fix Images"`.
+    pub fn quoted(&self) -> String {
+        format!(
+            "{} {:?}",
+            &self.commit[..self.commit.len().min(7)],
+            self.message
+        )
+    }
+}
+
 /// A repository's reading: the branch graded and each stage's commit.
 #[derive(Clone, Debug, Serialize)]
 pub struct Reading {

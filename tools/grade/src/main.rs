@@ -161,6 +161,9 @@ fn main() -> ExitCode {
             "✗"
         };
         println!("{mark} stage {}: {}", stage.id, result.details);
+        if let Some(note) = &results[0].branch_note {
+            println!("  {note}");
+        }
         return match result.status {
             Status::Pass => ExitCode::SUCCESS,
             _ => ExitCode::FAILURE,

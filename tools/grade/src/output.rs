@@ -50,6 +50,9 @@ pub fn table(results: &[RepoResult]) -> String {
     }
     let mut notes = String::new();
     for result in results {
+        if let Some(note) = &result.branch_note {
+            notes.push_str(&format!("{}: {note}\n", result.repository));
+        }
         for stage in result.stages.iter().filter(|s| s.status != Status::Pass) {
             let commit = stage
                 .commit

@@ -6,8 +6,7 @@
 //! machine gives no namespace, jobs run one at a time on its network.
 
 use crate::{
-    git::{self, Commit},
-    history, readme,
+    git, history, readme,
     stages::{STAGES, Stage},
 };
 use harness::Process;
@@ -43,6 +42,15 @@ pub struct StageResult {
     pub status: Status,
     /// What passed or failed, in one line.
     pub details: String,
+    /// The graded commit's message; `null` if none.
+    pub message: Option<String>,
+    /// Why that commit is the stage's; `null` if none is.
+    pub why: Option<String>,
+    /// The other commits whose messages name the stage, and why they lost.
+    pub others: Vec<history::Rival>,
+    /// For a stage no commit claims, graded at another stage's commit
+    /// because its code is there: that stage.
+    pub found_in: Option<&'static str>,
 }
 
 /// One repository.
@@ -51,6 +59,12 @@ pub struct RepoResult {
     /// The path as given on the command line.
     pub repository: String,
     pub stages: Vec<StageResult>,
+    /// The branch graded when it is not the default one; `null` otherwise.
+    pub branch: Option<String>,
+    /// What was read of the branches, when there is something to say: the
+    /// branch graded instead of the default one, or another branch that
+    /// has stages of its own.
+    pub branch_note: Option<String>,
 }
 
 /// How to grade.
@@ -68,8 +82,9 @@ pub struct Options {
 struct Plan {
     repository: String,
     path: PathBuf,
-    /// The commit of each stage.
-    commits: HashMap<&'static str, Commit>,
+    /// The branch and each stage's commit, with why; `None` when the
+    /// repository could not be read.
+    reading: Option<history::Reading>,
     readme: HashMap<&'static str, readme::Finding>,
     /// Why the repository could not be read at all.
     error: Option<String>,
@@ -106,11 +121,11 @@ pub fn grade(
                 .iter()
                 .filter(|s| wanted(s))
                 .filter_map(move |stage| {
-                    let commit = plan.commits.get(stage.id)?;
+                    let choice = plan.choice(stage)?;
                     Some(Job {
                         repo,
                         stage,
-                        commit: commit.hash.clone(),
+                        commit: choice.commit.clone(),
                     })
                 })
         })
@@ -174,6 +189,8 @@ pub fn grade(
                 .filter(|s| wanted(s))
                 .map(|stage| stage_result(&plan, stage, results.get(&(repo, stage.id))))
                 .collect(),
+            branch: plan.reading.as_ref().and_then(|r| r.branch.clone()),
+            branch_note: plan.reading.as_ref().and_then(|r| r.branch_note.clone()),
         })
         .collect()
 }
@@ -182,7 +199,7 @@ fn plan(given: &str, path: &Path) -> Plan {
     let mut plan = Plan {
         repository: given.to_string(),
         path: path.to_path_buf(),
-        commits: HashMap::new(),
+        reading: None,
         readme: HashMap::new(),
         error: None,
     };
@@ -194,14 +211,6 @@ fn plan(given: &str, path: &Path) -> Plan {
             return plan;
         }
     };
-    // Each stage's commit as history reads it (on its branch, with why).
-    for (id, choice) in reading.stages {
-        let commit = Commit {
-            hash: choice.commit,
-            subject: choice.message,
-        };
-        plan.commits.insert(id, commit);
-    }
     // The README as the graded branch's newest commit has it: HEAD's, or
     // the other branch's when history grades another.
     let tip = &reading.tip;
@@ -211,57 +220,81 @@ fn plan(given: &str, path: &Path) -> Plan {
         .find(|f| f.eq_ignore_ascii_case("readme.md"))
         .and_then(|name| git::git(path, &["show", &format!("{tip}:{name}")]).ok());
     plan.readme = readme::findings(readme_text.as_deref(), &files);
+    plan.reading = Some(reading);
     plan
 }
 
-/// Combines a stage's checks with its README finding.
+impl Plan {
+    /// The commit a stage is graded at, as history reads it (on its
+    /// branch, with why).
+    fn choice(&self, stage: &Stage) -> Option<&history::Choice> {
+        self.reading.as_ref()?.stages.get(stage.id)
+    }
+}
+
+/// Combines a stage's checks with its README finding and what history
+/// read of its commit.
 fn stage_result(
     plan: &Plan,
     stage: &'static Stage,
     checked: Option<&(Status, String)>,
 ) -> StageResult {
-    let commit = plan.commits.get(stage.id).map(|c| c.hash.clone());
+    let choice = plan.choice(stage);
+    let mut result = StageResult {
+        stage: stage.id,
+        commit: choice.map(|c| c.commit.clone()),
+        status: Status::Missing,
+        details: String::new(),
+        message: choice.map(|c| c.message.clone()),
+        why: choice.map(|c| c.why.clone()),
+        others: choice.map(|c| c.others.clone()).unwrap_or_default(),
+        found_in: choice.and_then(|c| c.found_in),
+    };
     if let Some(error) = &plan.error {
-        return StageResult {
-            stage: stage.id,
-            commit,
-            status: Status::Missing,
-            details: error.clone(),
-        };
+        result.details = error.clone();
+        return result;
     }
     let Some((status, details)) = checked else {
-        return StageResult {
-            stage: stage.id,
-            commit,
-            status: Status::Missing,
-            details: format!(
-                "no commit message starts with \"({})\" (the handout's: \"{}\")",
-                if stage.id == "bonus" {
-                    "Bonus"
-                } else {
-                    stage.id
-                },
-                stage.message
-            ),
-        };
+        result.details = format!(
+            "no commit message starts with \"({})\" (the handout's: \"{}\")",
+            if stage.id == "bonus" {
+                "Bonus"
+            } else {
+                stage.id
+            },
+            stage.message
+        );
+        // The commits that named it and do not count, and why.
+        let passed_over = plan
+            .reading
+            .as_ref()
+            .and_then(|r| r.passed_over.get(stage.id))
+            .map_or(&[][..], Vec::as_slice);
+        result.others = passed_over.to_vec();
+        for rival in passed_over {
+            result
+                .details
+                .push_str(&format!("; {}: {}", rival.quoted(), rival.why));
+        }
+        return result;
+    };
+    // A stage graded at another stage's commit says so first.
+    let details = match (result.found_in, &result.why) {
+        (Some(_), Some(why)) => format!("{why}; {details}"),
+        _ => details.clone(),
     };
     let readme = plan
         .readme
         .get(stage.id)
         .cloned()
         .unwrap_or_else(|| Err("no README finding".to_string()));
-    let (status, details) = match (status, readme) {
+    (result.status, result.details) = match (status, readme) {
         (Status::Pass, Ok(note)) => (Status::Pass, format!("{details}; README: {note}")),
         (Status::Pass, Err(problem)) => (Status::Fail, format!("README: {problem}")),
-        (_, Ok(_)) => (Status::Fail, details.clone()),
+        (_, Ok(_)) => (Status::Fail, details),
         (_, Err(problem)) => (Status::Fail, format!("{details}; README: {problem}")),
     };
-    StageResult {
-        stage: stage.id,
-        commit,
-        status,
-        details,
-    }
+    result
 }
 
 /// Exports, builds and checks one stage; its status and a line of details.
