@@ -85,7 +85,8 @@ struct Plan {
     /// The branch and each stage's commit, with why; `None` when the
     /// repository could not be read.
     reading: Option<history::Reading>,
-    readme: HashMap<&'static str, readme::Finding>,
+    /// The README's finding for each stage, and how it was read.
+    readme: HashMap<&'static str, (readme::Finding, Option<readme::Reading>)>,
     /// Why the repository could not be read at all.
     error: Option<String>,
 }
@@ -215,11 +216,15 @@ fn plan(given: &str, path: &Path) -> Plan {
     // the other branch's when history grades another.
     let tip = &reading.tip;
     let files = git::files_at(path, tip).unwrap_or_default();
-    let readme_text = files
-        .iter()
-        .find(|f| f.eq_ignore_ascii_case("readme.md"))
+    let readme_name = readme::readme_path(&files);
+    let readme_text = readme_name
+        .as_ref()
         .and_then(|name| git::git(path, &["show", &format!("{tip}:{name}")]).ok());
-    plan.readme = readme::findings(readme_text.as_deref(), &files);
+    plan.readme = readme::findings(
+        readme_text.as_deref(),
+        readme_name.as_deref().unwrap_or("README.md"),
+        &files,
+    );
     plan.reading = Some(reading);
     plan
 }
@@ -286,7 +291,7 @@ fn stage_result(
     let readme = plan
         .readme
         .get(stage.id)
-        .cloned()
+        .map(|found| found.0.clone())
         .unwrap_or_else(|| Err("no README finding".to_string()));
     (result.status, result.details) = match (status, readme) {
         (Status::Pass, Ok(note)) => (Status::Pass, format!("{details}; README: {note}")),
