@@ -1,6 +1,6 @@
 //! The README at the last commit, read as GitHub renders it: a reflection
 //! section per stage with real text under it, and for stages 2 and 3 a
-//! screenshot embedded in that section and present in the repository.
+//! screenshot embedded in that section, in the repository or on the web.
 //!
 //! The README is parsed as CommonMark with GitHub's extensions
 //! (pulldown-cmark) into [`Piece`]s in the order GitHub shows them:
@@ -33,9 +33,10 @@ pub struct Reading {
 /// The screenshot that counted for a stage.
 #[derive(Clone, Debug, Serialize)]
 pub struct Screenshot {
-    /// The path in the repository.
+    /// The path in the repository, or the URL of a remote image.
     pub target: String,
-    /// `true` for a file of the repository (it is there).
+    /// `true` for a file of the repository (it is there); `false` for an
+    /// image on the web, which cannot be verified offline.
     pub in_repository: bool,
 }
 
@@ -159,7 +160,9 @@ struct Section<'d> {
 enum Located {
     /// A path in the repository.
     File(String),
-    /// Anything else: an image on the web, `data:`.
+    /// An image on the web: GitHub's uploads, image hosts.
+    Remote(String),
+    /// Anything else (`data:`, `file://`).
     Elsewhere,
 }
 
@@ -218,8 +221,12 @@ impl Document {
         } else {
             match screenshot {
                 None => Ok(format!("{quoted}: {words} words")),
-                Some(Ok(shot)) => Ok(format!(
+                Some(Ok(shot)) if shot.in_repository => Ok(format!(
                     "{quoted}: {words} words, screenshot {}",
+                    shot.target
+                )),
+                Some(Ok(shot)) => Ok(format!(
+                    "{quoted}: {words} words, screenshot {} (remote, not verified offline)",
                     shot.target
                 )),
                 Some(Err(problem)) => Err(problem),
@@ -292,8 +299,8 @@ impl Document {
         Some(section)
     }
 
-    /// The screenshot of a section: its first image in the repository; or
-    /// every reason none counts.
+    /// The screenshot of a section: the first image in the repository, else
+    /// the first on the web; or every reason none counts.
     fn screenshot(
         &self,
         stage: &Stage,
@@ -301,6 +308,7 @@ impl Document {
         quoted: &str,
         files: &[String],
     ) -> Result<Screenshot, String> {
+        let mut remote = None;
         let mut problems = Vec::new();
         for &image in &section.images {
             match self.locate(image) {
@@ -311,10 +319,19 @@ impl Document {
                     });
                 }
                 Located::File(path) => problems.push(format!("{path} is not in the repository")),
+                Located::Remote(url) => {
+                    remote.get_or_insert(url);
+                }
                 Located::Elsewhere => {
                     problems.push(format!("{image} is not a file in the repository"))
                 }
             }
+        }
+        if let Some(url) = remote {
+            return Ok(Screenshot {
+                target: url,
+                in_repository: false,
+            });
         }
         if problems.is_empty() {
             return Err(format!(
@@ -334,7 +351,14 @@ impl Document {
         if let Some(c) = GITHUB_FILE.captures(dest) {
             return Located::File(percent_decode(&c[1]));
         }
-        if dest.contains("://") || dest.starts_with("data:") {
+        let lower = dest.to_ascii_lowercase();
+        if ["http://", "https://", "//"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+        {
+            return Located::Remote(dest.to_string());
+        }
+        if lower.contains("://") || lower.starts_with("data:") {
             return Located::Elsewhere;
         }
         let path = percent_decode(dest.split(['?', '#']).next().unwrap_or_default());
@@ -856,9 +880,12 @@ mod tests {
             ok("![x](assets/images/commit_2.png)").unwrap_err(),
             "the screenshot of stage 2: assets/images/commit_2.png is not in the repository"
         );
+        // A web image counts now (see `a_remote_image_counts_unverified`):
+        // what is not a file in the repository is a `data:` image.
         assert_eq!(
-            ok("![x](https://example.com/a.png)").unwrap_err(),
-            "the screenshot of stage 2: https://example.com/a.png is not a file in the repository"
+            ok("![x](data:image/png;base64,iVBORw0KGgo=)").unwrap_err(),
+            "the screenshot of stage 2: data:image/png;base64,iVBORw0KGgo= is not a file in \
+             the repository"
         );
         assert!(ok("").unwrap_err().contains("embeds no screenshot"));
     }
@@ -1254,6 +1281,44 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_remote_image_counts_unverified() {
+        for url in [
+            "https://github.com/user-attachments/assets/5c2f3a0e-8d1b-4c3e-9f4a-2b7d6e1c0a9f",
+            "https://github.com/student/advprog-modul6/assets/123456/0c5b7e2a-1f3d-4b6a-8e9c-7d2a1b3c4e5f",
+            "https://i.imgur.com/abc123.png",
+            "https://example.com/a.png",
+        ] {
+            let want: Finding = Ok(format!(
+                "\"Commit 2 Reflection notes\": 31 words, screenshot {url} \
+                 (remote, not verified offline)"
+            ));
+            assert_eq!(stage_2(&format!("![x]({url})"), &[]), want);
+            // GitHub's editor writes an `<img>` with no alt words.
+            assert_eq!(
+                stage_2(
+                    &format!("<img width=\"1440\" alt=\"image\" src=\"{url}\" />"),
+                    &[]
+                ),
+                want
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_in_the_repository_counts_before_a_remote_image() {
+        assert_eq!(
+            stage_2(
+                "![a](https://github.com/user-attachments/assets/5c2f)\n![b](assets/images/commit2.png)",
+                &["assets/images/commit2.png"]
+            ),
+            Ok(
+                "\"Commit 2 Reflection notes\": 31 words, screenshot assets/images/commit2.png"
+                    .to_string()
+            )
+        );
+    }
+
     // Which file is the README, and what the grader read.
 
     #[test]
@@ -1284,10 +1349,10 @@ mod tests {
     fn the_reading_shows_the_section_its_words_and_its_screenshot() {
         let readme = format!(
             "## Commit 2 Reflection notes\n\n{WORDS}\n\n## Commit 2 Screen Capture\n\n\
-             ![x](assets/images/commit2.png)\n\n\
+             ![x](https://github.com/user-attachments/assets/5c2f)\n\n\
              ## Commit 3 Reflection notes\n\nShort.\n\n![y](assets/images/commit3.png)\n"
         );
-        let files = ["assets/images/commit2.png", "assets/images/commit3.png"].map(String::from);
+        let files = ["assets/images/commit3.png".to_string()];
         let found = findings(Some(&readme), "README.md", &files);
         let reading = found["2"].1.as_ref().unwrap();
         assert_eq!(
@@ -1296,8 +1361,8 @@ mod tests {
         );
         assert_eq!(reading.words, 31);
         let shot = reading.screenshot.as_ref().unwrap();
-        let path = "assets/images/commit2.png";
-        assert_eq!((shot.target.as_str(), shot.in_repository), (path, true));
+        let url = "https://github.com/user-attachments/assets/5c2f";
+        assert_eq!((shot.target.as_str(), shot.in_repository), (url, false));
         // A section that fails is still shown as read.
         let reading = found["3"].1.as_ref().unwrap();
         assert!(found["3"].0.is_err());
