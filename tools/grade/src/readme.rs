@@ -4,13 +4,17 @@
 //!
 //! The README is parsed as CommonMark with GitHub's extensions
 //! (pulldown-cmark) into [`Piece`]s in the order GitHub shows them:
-//! headings, words of prose and images. A stage's section is every piece under the headings that name it.
+//! headings, words of prose, images, and embeds GitHub shows as text. A
+//! stage's section is every piece under the headings that name it.
 
 use crate::stages::{STAGES, Stage};
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 use serde::Serialize;
-use std::{collections::HashMap, sync::LazyLock};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::LazyLock,
+};
 
 /// The fewest words a reflection needs to count as one.
 pub const MIN_WORDS: usize = 20;
@@ -129,6 +133,8 @@ enum Piece {
     Words(usize),
     /// An image's destination as written: `![…](dest)`, `<img src="dest">`.
     Image(String),
+    /// An embed that GitHub shows as text (`![text(path)`).
+    Broken(String),
 }
 
 /// How a heading names a stage.
@@ -147,6 +153,8 @@ struct Document {
     name: String,
     /// Its folder, `""` at the root: relative images start there.
     folder: String,
+    /// The repository's files that it embeds as images, anywhere.
+    embedded: HashSet<String>,
 }
 
 /// A stage's section: the pieces under its headings.
@@ -154,6 +162,7 @@ struct Section<'d> {
     headings: Vec<&'d str>,
     words: usize,
     images: Vec<&'d str>,
+    broken: Vec<&'d str>,
 }
 
 /// Where an image's destination points.
@@ -162,6 +171,8 @@ enum Located {
     File(String),
     /// An image on the web: GitHub's uploads, image hosts.
     Remote(String),
+    /// A path with `\`, which GitHub does not show; with `/` instead.
+    Backslash(String),
     /// Anything else (`data:`, `file://`).
     Elsewhere,
 }
@@ -175,11 +186,24 @@ impl Document {
             reader.event(event);
         }
         reader.flush();
-        Document {
+        let mut document = Document {
             pieces: reader.pieces,
             name: name.to_string(),
             folder: name.rsplit_once('/').map_or("", |(f, _)| f).to_string(),
-        }
+            embedded: HashSet::new(),
+        };
+        document.embedded = document
+            .pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Image(dest) => match document.locate(dest) {
+                    Located::File(path) => Some(path),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        document
     }
 
     fn finding(&self, stage: &Stage, files: &[String]) -> (Finding, Option<Reading>) {
@@ -285,6 +309,7 @@ impl Document {
             headings: chosen.iter().map(|h| h.2).collect(),
             words: 0,
             images: Vec::new(),
+            broken: Vec::new(),
         };
         for (i, piece) in self.pieces.iter().enumerate() {
             if !inside[i] || chosen.iter().any(|h| h.0 == i) {
@@ -294,6 +319,7 @@ impl Document {
                 Piece::Heading { text, .. } => section.words += words(text),
                 Piece::Words(n) => section.words += n,
                 Piece::Image(dest) => section.images.push(dest),
+                Piece::Broken(text) => section.broken.push(text),
             }
         }
         Some(section)
@@ -322,6 +348,9 @@ impl Document {
                 Located::Remote(url) => {
                     remote.get_or_insert(url);
                 }
+                Located::Backslash(slashed) => problems.push(format!(
+                    "GitHub does not show {image}: use / in the path ({slashed})"
+                )),
                 Located::Elsewhere => {
                     problems.push(format!("{image} is not a file in the repository"))
                 }
@@ -333,16 +362,46 @@ impl Document {
                 in_repository: false,
             });
         }
+        problems.extend(section.broken.iter().map(|b| broken_hint(b)));
         if problems.is_empty() {
-            return Err(format!(
-                "the section {quoted} embeds no screenshot (`![…](path/to/image.png)`)"
-            ));
+            return Err(self.no_screenshot(stage, quoted, files));
         }
         Err(format!(
             "the screenshot of stage {}: {}",
             stage.id,
             problems.join("; ")
         ))
+    }
+
+    /// Why a section without any image has no screenshot, naming the
+    /// images committed but embedded nowhere (seen in real repositories:
+    /// a screenshot at the root that the README never shows).
+    fn no_screenshot(&self, stage: &Stage, quoted: &str, files: &[String]) -> String {
+        let mut unembedded = files
+            .iter()
+            .filter(|f| is_image(f) && !self.embedded.contains(*f))
+            .filter(|f| !f.split('/').any(|part| part == "target"));
+        // One whose name has the stage's number (`commit2.png`) first.
+        let number = stage_number(stage);
+        let named = unembedded.clone().find(|f| {
+            let name = f.rsplit('/').next().unwrap_or(f);
+            standalone_numbers(name).iter().any(|&(_, n)| n == number)
+        });
+        let Some(file) = named.or_else(|| unembedded.next()) else {
+            return format!(
+                "the section {quoted} embeds no screenshot (`![…](path/to/image.png)`)"
+            );
+        };
+        let path = self.relative(file);
+        let path = if path.contains(' ') {
+            format!("<{path}>")
+        } else {
+            path
+        };
+        format!(
+            "the section {quoted} embeds no screenshot: {file} is in the repository but not \
+             embedded (embed it with `![…]({path})`)"
+        )
     }
 
     /// Where an image's destination points, from the README's folder.
@@ -361,12 +420,26 @@ impl Document {
         if lower.contains("://") || lower.starts_with("data:") {
             return Located::Elsewhere;
         }
+        if dest.contains('\\') {
+            return Located::Backslash(dest.replace('\\', "/"));
+        }
         let path = percent_decode(dest.split(['?', '#']).next().unwrap_or_default());
         // A leading `/` is the repository's root on GitHub; anything else
         // is relative to the README's folder.
         match path.strip_prefix('/') {
             Some(from_root) => Located::File(normalize("", from_root)),
             None => Located::File(normalize(&self.folder, &path)),
+        }
+    }
+
+    /// A repository path as the README would write it.
+    fn relative(&self, path: &str) -> String {
+        if self.folder.is_empty() {
+            return path.to_string();
+        }
+        match path.strip_prefix(&format!("{}/", self.folder)) {
+            Some(inside) => inside.to_string(),
+            None => format!("/{path}"),
         }
     }
 }
@@ -467,7 +540,8 @@ impl<'a> Reader<'a> {
     fn inline(&mut self, event: &Event) {
         match event {
             Event::Text(text) if !self.code && !self.autolink => self.prose(text),
-            // Inline code is part of a sentence: its words count.
+            // Inline code is part of a sentence: its words count, but it
+            // is never an embed.
             Event::Code(code) if self.heading.is_none() => {
                 self.flush();
                 self.pieces.push(Piece::Words(words(code)));
@@ -525,7 +599,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Counts the text read so far.
+    /// Counts the text read so far, and finds embeds GitHub shows as text.
     fn flush(&mut self) {
         if self.heading.is_some() || self.text.is_empty() {
             return;
@@ -535,6 +609,8 @@ impl<'a> Reader<'a> {
         if n > 0 {
             self.pieces.push(Piece::Words(n));
         }
+        self.pieces
+            .extend(broken_embeds(&text).into_iter().map(Piece::Broken));
     }
 }
 
@@ -666,6 +742,35 @@ fn words(text: &str) -> usize {
         .filter(|token| !token.contains("://") && !token.starts_with("www."))
         .map(|token| WORD.find_iter(token).count())
         .sum()
+}
+
+/// The embeds in text that GitHub shows as text, not as an image: a `![`
+/// that the parser did not take as an image (`![text(path)`).
+fn broken_embeds(text: &str) -> Vec<String> {
+    text.match_indices("![")
+        .map(|(at, _)| {
+            let line = text[at..].lines().next().unwrap_or_default();
+            let line = line.find(')').map_or(line, |end| &line[..=end]);
+            line.chars().take(80).collect()
+        })
+        .collect()
+}
+
+/// What is wrong with an embed GitHub shows as text.
+fn broken_hint(embed: &str) -> String {
+    let inner = &embed[2..];
+    let close = inner.find(']');
+    let open = inner.find('(');
+    if open.is_some() && close.is_none_or(|close| open < Some(close)) {
+        return format!("`{embed}` is a broken embed, its `]` is missing (write `![text](path)`)");
+    }
+    let dest = close.and_then(|c| inner[c + 1..].strip_prefix('('));
+    if dest.is_some_and(|d| d.trim_end_matches(')').contains(char::is_whitespace)) {
+        return format!(
+            "`{embed}` is a broken embed, its path has a space (write `![text](<path>)` or %20)"
+        );
+    }
+    format!("`{embed}` is not an image GitHub shows (write `![text](path)`)")
 }
 
 /// The `src` of every `<img>` tag in HTML.
@@ -800,6 +905,16 @@ fn normalize(folder: &str, path: &str) -> String {
         }
     }
     parts.join("/")
+}
+
+/// Whether a file is an image a screenshot could be.
+fn is_image(path: &str) -> bool {
+    let Some((_, extension)) = path.rsplit_once('.') else {
+        return false;
+    };
+    ["png", "jpg", "jpeg", "gif", "webp", "bmp"]
+        .iter()
+        .any(|e| extension.eq_ignore_ascii_case(e))
 }
 
 #[cfg(test)]
@@ -1316,6 +1431,89 @@ mod tests {
                 "\"Commit 2 Reflection notes\": 31 words, screenshot assets/images/commit2.png"
                     .to_string()
             )
+        );
+    }
+
+    #[test]
+    fn a_backslash_path_fails_with_its_hint() {
+        assert_eq!(
+            stage_2("![x](images\\image_2.png)", &["images/image_2.png"]),
+            Err(
+                "the screenshot of stage 2: GitHub does not show images\\image_2.png: use / in \
+                 the path (images/image_2.png)"
+                    .to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn an_image_committed_but_not_embedded_fails_with_its_hint() {
+        assert_eq!(
+            stage_2("", &["src/main.rs", "commit2.png"]),
+            Err(
+                "the section \"Commit 2 Reflection notes\" embeds no screenshot: commit2.png is \
+                 in the repository but not embedded (embed it with `![…](commit2.png)`)"
+                    .to_string()
+            )
+        );
+        // The one with the stage's number first; one embedded elsewhere is
+        // not named.
+        let readme = format!(
+            "## Commit 2 Reflection notes\n\n{WORDS}\n\n## Commit 3 Reflection notes\n\n{WORDS}\n\n\
+             ![b](img/commit3.png)\n"
+        );
+        assert_eq!(
+            graded(
+                &readme,
+                &["img/commit3.png", "img/other.png", "img/commit_2.jpg"]
+            )["2"],
+            Err(
+                "the section \"Commit 2 Reflection notes\" embeds no screenshot: \
+                 img/commit_2.jpg is in the repository but not embedded (embed it with \
+                 `![…](img/commit_2.jpg)`)"
+                    .to_string()
+            )
+        );
+        // Built files are not screenshots.
+        assert_eq!(
+            stage_2("", &["target/doc/static.files/favicon-32x32.png"]),
+            Err(
+                "the section \"Commit 2 Reflection notes\" embeds no screenshot \
+                 (`![…](path/to/image.png)`)"
+                    .to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn a_broken_embed_fails_with_its_hint() {
+        assert_eq!(
+            stage_2(
+                "![page(assets/images/commit2.png)",
+                &["assets/images/commit2.png"]
+            ),
+            Err(
+                "the screenshot of stage 2: `![page(assets/images/commit2.png)` is a broken \
+                 embed, its `]` is missing (write `![text](path)`)"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            stage_2(
+                "![page](assets/images/commit 2.png)",
+                &["assets/images/commit 2.png"]
+            ),
+            Err(
+                "the screenshot of stage 2: `![page](assets/images/commit 2.png)` is a broken \
+                 embed, its path has a space (write `![text](<path>)` or %20)"
+                    .to_string()
+            )
+        );
+        // In code, it is an example, not an embed.
+        assert!(
+            stage_2("`![page(a.png)`", &[])
+                .unwrap_err()
+                .contains("embeds no screenshot")
         );
     }
 
