@@ -1342,6 +1342,27 @@ mod tests {
     }
 
     #[test]
+    fn github_links_to_a_file_of_the_repository_count_as_that_file() {
+        let files = ["assets/images/commit 2.png".to_string()];
+        for url in [
+            "https://github.com/s/advprog/blob/main/assets/images/commit%202.png?raw=true",
+            "https://github.com/s/advprog/raw/master/assets/images/commit%202.png",
+            "https://raw.githubusercontent.com/s/advprog/main/assets/images/commit%202.png",
+            "https://raw.githubusercontent.com/s/advprog/refs/heads/main/assets/images/commit%202.png",
+        ] {
+            // From the repository's root, wherever the README is.
+            let readme = format!("## Commit 2 Reflection notes\n\n{WORDS}\n\n![x]({url})\n");
+            let found = findings(Some(&readme), "hello/README.md", &files);
+            assert_eq!(
+                found["2"].0,
+                Ok("\"Commit 2 Reflection notes\": 31 words, screenshot assets/images/commit 2.png"
+                    .to_string()),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
     fn images_are_relative_to_a_readme_in_a_subfolder() {
         let files: Vec<String> = [
             "hello/Cargo.toml",
