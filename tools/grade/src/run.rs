@@ -51,6 +51,9 @@ pub struct StageResult {
     /// For a stage no commit claims, graded at another stage's commit
     /// because its code is there: that stage.
     pub found_in: Option<&'static str>,
+    /// What of the README counted for the stage: the section's headings,
+    /// its words, its screenshot; `null` when no section was found.
+    pub readme: Option<readme::Reading>,
 }
 
 /// One repository.
@@ -254,6 +257,7 @@ fn stage_result(
         why: choice.map(|c| c.why.clone()),
         others: choice.map(|c| c.others.clone()).unwrap_or_default(),
         found_in: choice.and_then(|c| c.found_in),
+        readme: plan.readme.get(stage.id).and_then(|found| found.1.clone()),
     };
     if let Some(error) = &plan.error {
         result.details = error.clone();

@@ -150,4 +150,15 @@ fn the_json_says_which_branch_and_commit_and_why() {
         "{bonus:#}"
     );
     assert!(stage("4")["why"].as_str().is_some(), "{:#}", stage("4"));
+    // The README's section that counted, its words and its screenshot.
+    let three = &stage("3")["readme"];
+    assert_eq!(
+        three["headings"],
+        serde_json::json!(["Commit 3 Reflection notes"])
+    );
+    assert!(three["words"].as_u64().unwrap() >= 20, "{three:#}");
+    assert_eq!(
+        three["screenshot"],
+        serde_json::json!({ "target": "assets/images/commit3.png", "in_repository": true })
+    );
 }
