@@ -160,8 +160,8 @@ fn collect_rs(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
 fn every_cargo_plugin_the_docs_name_can_be_installed_from_them() {
     // `cargo insta review` was named without a word on how to get it.
     const BUILT_IN: &[&str] = &[
-        "add", "bench", "build", "check", "clean", "clippy", "doc", "fmt", "init", "install",
-        "metadata", "new", "run", "search", "test", "tree", "update",
+        "add", "bench", "build", "check", "clean", "clippy", "doc", "fetch", "fmt", "init",
+        "install", "metadata", "new", "run", "search", "test", "tree", "update",
     ];
     let root = harness::repo_root();
     let mut problems = Vec::new();
