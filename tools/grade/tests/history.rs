@@ -5,166 +5,16 @@
 //! default one. Each stage's choice is asserted with its reason. No build:
 //! only Git.
 
+mod support;
+
 use grade::history::{Choice, Reading, read};
-use harness::student::{lib_rs, main_rs};
-use std::{
-    cell::Cell,
-    fs,
-    path::{Path, PathBuf},
-    process::Command,
-};
+use harness::student::main_rs;
+use std::{fs, path::Path};
+use support::Repo;
 
-/// A repository being written, with a clock that moves a minute per
-/// commit, so that "newest" never depends on two commits' same second.
-struct Repo {
-    _dir: Option<tempfile::TempDir>,
-    path: PathBuf,
-    clock: Cell<u64>,
-}
-
-impl Repo {
-    fn new() -> Repo {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("student");
-        fs::create_dir_all(&path).unwrap();
-        let repo = Repo {
-            _dir: Some(dir),
-            path,
-            clock: Cell::new(1_700_000_000),
-        };
-        repo.git(&["init", "--quiet", "--initial-branch=main"]);
-        repo
-    }
-
-    /// A repository a fixture wrote into `dir`.
-    fn at(dir: tempfile::TempDir) -> Repo {
-        Repo {
-            path: dir.path().to_path_buf(),
-            _dir: Some(dir),
-            clock: Cell::new(1_700_000_000),
-        }
-    }
-
-    /// `git clone` of this repository into a folder beside it.
-    fn clone_beside(&self) -> Repo {
-        let path = self.path.with_file_name("clone");
-        let out = Command::new("git")
-            .args(["clone", "--quiet"])
-            .arg(&self.path)
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Repo {
-            _dir: None,
-            path,
-            clock: Cell::new(self.clock.get()),
-        }
-    }
-
-    fn git(&self, args: &[&str]) -> String {
-        let date = format!("@{} +0700", self.clock.get());
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(&self.path)
-            .args([
-                "-c",
-                "user.name=Student",
-                "-c",
-                "user.email=student@example.com",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    }
-
-    fn put(&self, path: &str, text: &str) -> &Repo {
-        let path = self.path.join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-        self
-    }
-
-    /// The crate of `stage` (`1` … `5`, `bonus`), as the book has it.
-    fn code(&self, stage: &str) -> &Repo {
-        if !self.path.join("Cargo.toml").exists() {
-            self.put(
-                "Cargo.toml",
-                "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
-            );
-            self.put("hello.html", "<h1>Hello!</h1>\n");
-        }
-        self.put("src/main.rs", &main_rs(stage, 100));
-        if matches!(stage, "5" | "bonus") {
-            self.put("src/lib.rs", &lib_rs(stage));
-        }
-        self
-    }
-
-    /// A README edit: reflections, nothing else.
-    fn readme(&self, text: &str) -> &Repo {
-        let old = fs::read_to_string(self.path.join("README.md")).unwrap_or_default();
-        self.put("README.md", &format!("{old}{text}\n"))
-    }
-
-    /// Commits everything, returns the commit's full hash.
-    fn commit(&self, message: &str) -> String {
-        self.clock.set(self.clock.get() + 60);
-        self.git(&["add", "--all"]);
-        self.git(&["commit", "--quiet", "--allow-empty", "-m", message]);
-        self.git(&["rev-parse", "HEAD"])
-    }
-
-    /// `git merge --no-ff -m MESSAGE BRANCH` (unrelated histories allowed).
-    fn merge(&self, branch: &str, message: &str) -> String {
-        self.clock.set(self.clock.get() + 60);
-        self.git(&[
-            "merge",
-            "--quiet",
-            "--no-ff",
-            "--allow-unrelated-histories",
-            "-m",
-            message,
-            branch,
-        ]);
-        self.git(&["rev-parse", "HEAD"])
-    }
-
-    /// Commits of the handout's stages `ids`, one each, with their code.
-    fn handout(&self, ids: &[&str]) {
-        for id in ids {
-            let stage = grade::stages::find(id).unwrap();
-            self.code(id).commit(stage.message);
-        }
-    }
-
-    fn hash(&self, message: &str) -> String {
-        let log = self.git(&["log", "--all", "--format=%H %s"]);
-        log.lines()
-            .find_map(|l| l.split_once(' ').filter(|(_, s)| *s == message))
-            .unwrap_or_else(|| panic!("no commit {message:?}"))
-            .0
-            .to_string()
-    }
-
-    fn read(&self) -> Reading {
-        read(&self.path).unwrap()
-    }
+/// What history reads of the repository.
+fn read_repo(repo: &Repo) -> Reading {
+    read(&repo.path).unwrap()
 }
 
 /// The choice of stage `id`.
@@ -219,7 +69,7 @@ fn the_handouts_history_reads_one_commit_per_stage() {
         .write(dir.path())
         .unwrap();
     let repo = Repo::at(dir);
-    let reading = repo.read();
+    let reading = read_repo(&repo);
     assert_eq!(reading.branch, None);
     assert_eq!(reading.branch_note, None);
     assert_eq!(reading.tip, repo.git(&["rev-parse", "HEAD"]));
@@ -244,7 +94,7 @@ fn extra_commits_of_the_fixture_lose_with_their_reasons() {
     fixture.extra_commits = true;
     fixture.write(dir.path()).unwrap();
     let repo = Repo::at(dir);
-    let reading = repo.read();
+    let reading = read_repo(&repo);
     let readme_only = "its message is about the reflections and it changes only the README";
     assert_choice(
         &repo,
@@ -304,7 +154,7 @@ fn a_readme_or_image_only_commit_loses_to_one_with_code() {
     repo.code("bonus").commit("(Bonus) Function improvement");
     repo.readme("## Commit Bonus Reflection notes")
         .commit("(Bonus) Function improvement - Reflection");
-    let reading = repo.read();
+    let reading = read_repo(&repo);
 
     assert_choice(
         &repo,
@@ -365,7 +215,7 @@ fn a_readme_only_commit_that_alone_claims_its_stage_still_claims_it() {
     repo.code("3").commit("wip 3");
     repo.readme("## Commit 3 Reflection notes")
         .commit("Commit 3 Reflection notes");
-    let reading = repo.read();
+    let reading = read_repo(&repo);
     assert_choice(
         &repo,
         &reading,
@@ -428,7 +278,7 @@ fn a_merge_stands_for_what_it_brings_in() {
         .commit("Update README.md");
     repo.git(&["checkout", "--quiet", "main"]);
     repo.merge("docs", "(5) Multithreaded server using Threadpool - docs");
-    let reading = repo.read();
+    let reading = read_repo(&repo);
 
     assert_choice(
         &repo,
@@ -486,7 +336,7 @@ fn prefixes_brackets_and_a_sixth_stage_are_read() {
     repo.code("bonus")
         .readme("## COMMIT 6 [BONUS]")
         .commit("create: reflection 6 [BONUS]");
-    let reading = repo.read();
+    let reading = read_repo(&repo);
 
     assert_choice(
         &repo,
@@ -521,7 +371,14 @@ fn prefixes_brackets_and_a_sixth_stage_are_read() {
     let six = Repo::new();
     six.handout(&["1", "2", "3", "4", "5"]);
     six.code("bonus").commit("(6) Bonus");
-    assert_choice(&six, &six.read(), "bonus", "(6) Bonus", &only("bonus"), &[]);
+    assert_choice(
+        &six,
+        &read_repo(&six),
+        "bonus",
+        "(6) Bonus",
+        &only("bonus"),
+        &[],
+    );
 }
 
 /// Pattern 4: a stage no commit claims is graded at the commit of another
@@ -535,7 +392,7 @@ fn combined_stages_are_graded_where_their_code_arrives() {
         .code("bonus")
         .commit("(5) Multithreaded server using Threadpool");
     early.readme("done").commit("Update README.md");
-    let reading = early.read();
+    let reading = read_repo(&early);
     assert_choice(
         &early,
         &reading,
@@ -562,7 +419,7 @@ fn combined_stages_are_graded_where_their_code_arrives() {
     late.readme("## Commit 5 Reflection notes")
         .commit("Reflection commit 5");
     late.code("bonus").commit("(Bonus) Function improvement");
-    let reading = late.read();
+    let reading = read_repo(&late);
     assert_choice(
         &late,
         &reading,
@@ -581,11 +438,11 @@ fn combined_stages_are_graded_where_their_code_arrives() {
     // is not looked at.
     let plain = Repo::new();
     plain.handout(&["1", "2", "3", "4", "5"]);
-    assert!(!plain.read().stages.contains_key("bonus"));
+    assert!(!read_repo(&plain).stages.contains_key("bonus"));
     let unclaimed = Repo::new();
     unclaimed.handout(&["1", "2", "3", "4"]);
     unclaimed.code("bonus").commit("thread pool");
-    let reading = unclaimed.read();
+    let reading = read_repo(&unclaimed);
     assert!(!reading.stages.contains_key("5"), "{reading:#?}");
     assert!(!reading.stages.contains_key("bonus"), "{reading:#?}");
 }
@@ -603,7 +460,7 @@ fn another_branch_is_graded_when_the_default_one_holds_no_stage() {
     repo.git(&["checkout", "--quiet", "main"]);
     let master_tip = repo.git(&["rev-parse", "master"]);
 
-    let reading = repo.read();
+    let reading = read_repo(&repo);
     assert_eq!(reading.branch.as_deref(), Some("master"));
     assert_eq!(
         reading.branch_note.as_deref(),
@@ -627,7 +484,7 @@ fn another_branch_is_graded_when_the_default_one_holds_no_stage() {
     // A clone of the default branch has the work as origin/master only.
     let clone = repo.clone_beside();
     assert_eq!(clone.git(&["branch", "--format=%(refname:short)"]), "main");
-    let reading = clone.read();
+    let reading = read_repo(&clone);
     assert_eq!(reading.branch.as_deref(), Some("origin/master"));
     assert_eq!(reading.tip, master_tip);
     let five = choice(&reading, "5");
@@ -661,7 +518,7 @@ fn the_default_branch_wins_and_another_with_stages_is_named() {
     // A branch with nothing main lacks is not named.
     repo.git(&["branch", "old", "HEAD~1"]);
 
-    let reading = repo.read();
+    let reading = read_repo(&repo);
     assert_eq!(reading.branch, None);
     assert_eq!(
         reading.branch_note.as_deref(),

@@ -2,25 +2,11 @@
 //! module asks, or in a folder below it (`hello/`), as some students commit
 //! it, with a `target/` and Windows `.exe` files committed beside it.
 
-use assert_cmd::Command;
-use std::{fs, path::Path, process::Stdio};
+mod support;
 
-fn git(dir: &Path, args: &[&str]) {
-    let status = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=Student",
-            "-c",
-            "user.email=student@example.com",
-        ])
-        .args(args)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "git {args:?}");
-}
+use assert_cmd::Command;
+use std::fs;
+use support::Repo;
 
 const README: &str = "## Commit 3 Reflection notes\n\nThe server reads the request line and \
                       answers the root with hello.html and anything else with a 404 page, \
@@ -46,17 +32,7 @@ fn a_crate_in_a_folder_is_graded_there_and_a_committed_target_changes_nothing() 
     .unwrap();
     fs::write(repo.join("README.md"), README).unwrap();
     fs::write(repo.join("commit3.png"), b"\x89PNG\r\n\x1a\n").unwrap();
-    git(&repo, &["init", "--quiet", "--initial-branch=main"]);
-    git(&repo, &["add", "--all"]);
-    git(
-        &repo,
-        &[
-            "commit",
-            "--quiet",
-            "-m",
-            "(3) Validating request and selectively responding",
-        ],
-    );
+    Repo::init(&repo).commit("(3) Validating request and selectively responding");
     let output = Command::cargo_bin("grade")
         .unwrap()
         .current_dir(outside.path())
@@ -79,12 +55,7 @@ fn two_crates_below_the_root_are_one_line() {
         harness::attack::write_crate(&repo.join(folder), &harness::student::main_rs("3", 0), "");
     }
     fs::write(repo.join("README.md"), README).unwrap();
-    git(&repo, &["init", "--quiet", "--initial-branch=main"]);
-    git(&repo, &["add", "--all"]);
-    git(
-        &repo,
-        &["commit", "--quiet", "-m", "(3) Validating request"],
-    );
+    Repo::init(&repo).commit("(3) Validating request");
     let output = Command::cargo_bin("grade")
         .unwrap()
         .current_dir(outside.path())

@@ -3,33 +3,12 @@
 //! the commits that lost, and a stage found in another stage's commit.
 //! (`tests/history.rs` tests each rule of the reading on its own.)
 
+mod support;
+
 use assert_cmd::Command;
 use serde_json::Value;
-use std::{fs, path::Path, process::Stdio};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=Student",
-            "-c",
-            "user.email=student@example.com",
-        ])
-        .args(args)
-        .stderr(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "git {args:?}");
-    String::from_utf8(output.stdout).unwrap()
-}
-
-fn commit(dir: &Path, message: &str) -> String {
-    git(dir, &["add", "--all"]);
-    git(dir, &["commit", "--quiet", "--allow-empty", "-m", message]);
-    git(dir, &["rev-parse", "HEAD"]).trim().to_string()
-}
+use std::fs;
+use support::Repo;
 
 const WORDS: &str = "In this commit the server reads the request with a BufReader and answers \
                      it, and I learned how the request line, the headers and the body of an \
@@ -54,14 +33,13 @@ fn readme() -> String {
 #[test]
 fn the_json_says_which_branch_and_commit_and_why() {
     let outside = tempfile::tempdir().unwrap();
-    let repo = outside.path().join("student");
-    fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "--quiet", "--initial-branch=main"]);
+    let student = Repo::init(&outside.path().join("student"));
+    let repo = student.path.clone();
     fs::write(repo.join("README.md"), "# advprog-modul6\n").unwrap();
-    commit(&repo, "Initial commit");
-    git(&repo, &["checkout", "--quiet", "-b", "master"]);
+    student.commit("Initial commit");
+    student.git(&["checkout", "--quiet", "-b", "master"]);
     harness::attack::write_crate(&repo, &harness::student::main_rs("1", 0), "");
-    commit(&repo, "(1) Handle-connection, check response");
+    student.commit("(1) Handle-connection, check response");
     let mut hashes = std::collections::HashMap::new();
     for (stage, code, message) in [
         ("2", "2", "(2) Returning HTML"),
@@ -81,7 +59,7 @@ fn the_json_says_which_branch_and_commit_and_why() {
         if stage == "5" {
             fs::write(repo.join("src/lib.rs"), harness::student::lib_rs("bonus")).unwrap();
         }
-        hashes.insert(stage, commit(&repo, message));
+        hashes.insert(stage, student.commit(message));
     }
     fs::create_dir_all(repo.join("assets/images")).unwrap();
     for n in ["2", "3"] {
@@ -92,8 +70,8 @@ fn the_json_says_which_branch_and_commit_and_why() {
         .unwrap();
     }
     fs::write(repo.join("README.md"), readme()).unwrap();
-    let twin = commit(&repo, "(2) Returning HTML - Fix Images");
-    git(&repo, &["checkout", "--quiet", "main"]);
+    let twin = student.commit("(2) Returning HTML - Fix Images");
+    student.git(&["checkout", "--quiet", "main"]);
 
     let output = Command::cargo_bin("grade")
         .unwrap()

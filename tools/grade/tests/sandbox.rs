@@ -3,13 +3,15 @@
 //! with the hidden `--unsandboxed` the attacks succeed, which shows that
 //! the test sees them; in the sandbox they all fail.
 
+mod support;
+
 use assert_cmd::Command;
 use harness::attack::Targets;
 use std::{
     path::{Path, PathBuf},
-    process::Stdio,
     time::{Duration, Instant},
 };
+use support::Repo;
 
 /// The attacking crate `name`, committed as stage 3 of a repository.
 fn repository(targets: &Targets, name: &str, who: &[&str]) -> PathBuf {
@@ -23,30 +25,7 @@ fn repository(targets: &Targets, name: &str, who: &[&str]) -> PathBuf {
     )
     .unwrap();
     std::fs::write(dir.join("commit3.png"), b"\x89PNG\r\n\x1a\n").unwrap();
-    let git = |args: &[&str]| {
-        let status = std::process::Command::new("git")
-            .arg("-C")
-            .arg(&dir)
-            .args([
-                "-c",
-                "user.name=Student",
-                "-c",
-                "user.email=student@example.com",
-            ])
-            .args(args)
-            .stdout(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?}");
-    };
-    git(&["init", "--quiet", "--initial-branch=main"]);
-    git(&["add", "--all"]);
-    git(&[
-        "commit",
-        "--quiet",
-        "-m",
-        "(3) Validating request and selectively responding",
-    ]);
+    Repo::init(&dir).commit("(3) Validating request and selectively responding");
     dir
 }
 
