@@ -1601,4 +1601,53 @@ mod tests {
             })
         );
     }
+
+    /// A README is written by a student: whatever it holds, reading it
+    /// ends with findings, never a panic.
+    #[test]
+    fn odd_and_broken_markdown_never_panics() {
+        let pieces = [
+            "# Commit 2 Reflection notes\n",
+            "![",
+            "](",
+            "<img src=",
+            "<img src=\"é",
+            "%",
+            "%e2%82",
+            "%zz",
+            "<",
+            ">",
+            "**",
+            "Reflection 1\n",
+            "```\n",
+            "\\",
+            "/",
+            "../../..",
+            "ß",
+            "🦀",
+            "\r\n",
+            "=====\n",
+            "<!--",
+            "-->",
+            "[3]",
+            "(1)",
+            " ",
+            "\n\n",
+            "![a](b",
+            "<a href=",
+        ];
+        let files: Vec<String> = vec!["a.png".into(), "assets/images/commit2.png".into()];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2000 {
+            let mut readme = String::new();
+            for _ in 0..(seed % 40) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                readme.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            let found = findings(Some(&readme), "hello/README.md", &files);
+            assert_eq!(found.len(), STAGES.len(), "{readme:?}");
+        }
+    }
 }
