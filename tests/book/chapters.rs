@@ -131,7 +131,7 @@ fn citations_are_read_as_the_reader_types_them() {
 }
 
 /// Output captured from a panic names the line and column of the call that
-/// panicked: `panicked at milestones/m1/src/main.rs:28:50:`. When the source
+/// panicked: `panicked at milestones/m1/src/main.rs:33:50:`. When the source
 /// moves, the captured output is stale; this catches it.
 #[test]
 fn captured_panic_locations_still_point_at_a_panicking_call() {
