@@ -60,7 +60,7 @@ struct Cli {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     build_timeout: u64,
 
-    /// Workers for our own milestones' pools (m4 on)
+    /// Workers for our own milestones' pools (m4 to m6)
     #[arg(long, default_value_t = 4, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=64))]
     workers: u64,

@@ -51,7 +51,7 @@ struct Cli {
           value_parser = clap::value_parser!(u64).range(10..=60_000))]
     sleep_ms: u64,
 
-    /// Workers of the pools (m4 on)
+    /// Workers of the pools (m4 to m6)
     #[arg(short, long, default_value_t = 4, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=256))]
     workers: u64,
