@@ -424,6 +424,43 @@ pub fn of(milestone: &harness::Milestone) -> Vec<&'static Check> {
         .collect()
 }
 
+/// The checks of a stage of the module, in order, with those they need:
+/// what `just grade` runs at the stage's commit and `just check 3` runs.
+pub fn of_stage(stage: &harness::Stage) -> Vec<&'static Check> {
+    named(stage.checks).expect("a stage names real checks")
+}
+
+/// The checks of `stage` named in `names` (all of them when `names` is
+/// empty), with the checks they need added before them.
+pub fn select_stage(
+    stage: &harness::Stage,
+    names: &[String],
+) -> Result<Vec<&'static Check>, String> {
+    let all = of_stage(stage);
+    if let Some(name) = names.iter().find(|n| !all.iter().any(|c| c.name == *n)) {
+        let list: Vec<&str> = all.iter().map(|c| c.name).collect();
+        return Err(format!(
+            "stage {} has no check named '{name}'; its checks: {}",
+            stage.id,
+            list.join(" ")
+        ));
+    }
+    if names.is_empty() {
+        return Ok(all);
+    }
+    let wanted = |name: &str| names.iter().any(|n| n == name);
+    Ok(all
+        .iter()
+        .copied()
+        .filter(|c| {
+            wanted(c.name)
+                || all
+                    .iter()
+                    .any(|d| d.needs == Some(c.name) && wanted(d.name))
+        })
+        .collect())
+}
+
 /// The checks of `milestone` named in `names` (all of them when `names` is
 /// empty), with the checks they need added before them.
 pub fn select(
@@ -1316,6 +1353,37 @@ mod tests {
         assert_eq!(
             select(m4, &["shutdown".to_string()]).err().unwrap(),
             "m4 has no check named 'shutdown'; its checks: root not-found sleep parallel pool-size"
+        );
+    }
+
+    #[test]
+    fn a_stage_has_its_checks_and_what_they_need() {
+        let names = |id: &str| -> Vec<&str> {
+            of_stage(harness::stages::find(id).unwrap())
+                .iter()
+                .map(|c| c.name)
+                .collect()
+        };
+        assert_eq!(names("1"), ["prints-request"]);
+        assert_eq!(names("3"), ["root", "not-found"]);
+        assert_eq!(names("4"), ["sleep", "blocks"]);
+        assert_eq!(names("5"), ["root", "sleep", "parallel", "pool-size"]);
+        assert_eq!(names("bonus"), ["root", "build-result"]);
+        for stage in harness::STAGES {
+            assert!(named(stage.checks).is_ok(), "stage {}", stage.id);
+        }
+    }
+
+    #[test]
+    fn selecting_a_stages_check_brings_what_it_needs() {
+        let five = harness::stages::find("5").unwrap();
+        let chosen = select_stage(five, &["pool-size".to_string()]).unwrap();
+        let names: Vec<&str> = chosen.iter().map(|c| c.name).collect();
+        assert_eq!(names, ["sleep", "pool-size"]);
+        let three = harness::stages::find("3").unwrap();
+        assert_eq!(
+            select_stage(three, &["sleep".to_string()]).err().unwrap(),
+            "stage 3 has no check named 'sleep'; its checks: root not-found"
         );
     }
 

@@ -99,7 +99,12 @@ fn main() -> ExitCode {
         None => None,
         Some(id) => match stages::find(id) {
             Some(stage) => Some(stage),
-            None => return misuse(&format!("no stage '{id}'; choose one of: 1 2 3 4 5 bonus")),
+            None => {
+                return misuse(&format!(
+                    "no stage '{id}'; choose one of: {}",
+                    harness::stages::ids().join(" ")
+                ));
+            }
         },
     };
     if only.is_some() && cli.repositories.len() != 1 {

@@ -443,7 +443,7 @@ pub fn job(dir: &Path, binary: &Path, stage: &Stage) -> serde_json::Value {
     if let Err(error) = subject.start() {
         return serde_json::json!({ "error": error });
     }
-    let checks = check::checks::named(stage.checks).expect("a stage names real checks");
+    let checks = check::checks::of_stage(stage);
     let outcomes = check::checks::run(&subject, &checks, |_| {});
     serde_json::json!({ "outcomes": outcomes })
 }

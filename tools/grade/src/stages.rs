@@ -1,75 +1,15 @@
 //! The module's stages: one commit each, found in a student's history by
 //! the number (or "bonus") its message starts with, not by its exact words,
-//! and checked with the checks of `just check`.
+//! and checked with the checks of `just check`. The list itself is
+//! [`harness::stages`], shared with `just check 3`; what is read here is
+//! how a commit message names a stage.
 
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// One stage of the module.
-#[derive(Debug)]
-pub struct Stage {
-    /// `1` … `5` or `bonus`: what the output and the JSON call it.
-    pub id: &'static str,
-    /// The commit message the handout gives.
-    pub message: &'static str,
-    /// The checks it runs at its commit (those they need come along).
-    pub checks: &'static [&'static str],
-    /// The milestone whose context the checks run in.
-    pub milestone: &'static str,
-    /// Whether the README must show a screenshot for it.
-    pub screenshot: bool,
-}
-
-/// The stages, in order.
-pub const STAGES: &[Stage] = &[
-    Stage {
-        id: "1",
-        message: "(1) Handle-connection, check response",
-        checks: &["prints-request"],
-        milestone: "m1",
-        screenshot: false,
-    },
-    Stage {
-        id: "2",
-        message: "(2) Returning HTML",
-        checks: &["root"],
-        milestone: "m1",
-        screenshot: true,
-    },
-    Stage {
-        id: "3",
-        message: "(3) Validating request and selectively responding",
-        checks: &["root", "not-found"],
-        milestone: "m1",
-        screenshot: true,
-    },
-    Stage {
-        id: "4",
-        message: "(4) Simulation of slow request.",
-        checks: &["sleep", "blocks"],
-        milestone: "m2",
-        screenshot: false,
-    },
-    Stage {
-        id: "5",
-        message: "(5) Multithreaded server using Threadpool",
-        checks: &["root", "parallel", "pool-size"],
-        milestone: "m4",
-        screenshot: false,
-    },
-    Stage {
-        id: "bonus",
-        message: "(Bonus) Function improvement",
-        checks: &["build-result", "root"],
-        milestone: "m5",
-        screenshot: false,
-    },
-];
-
-/// The stage called `id` (`1` … `5`, `bonus`, in any case).
-pub fn find(id: &str) -> Option<&'static Stage> {
-    STAGES.iter().find(|s| s.id.eq_ignore_ascii_case(id))
-}
+/// The stages and how a stage is found by its id live in the harness,
+/// which `just check` reads too: a stage runs the same checks in both.
+pub use harness::stages::{STAGES, Stage, find};
 
 /// A stage claim at the start of a message: `(4)`, `[4]`, `4)`, `4.`,
 /// `Commit 4:`, `Stage 4 -`, `(Bonus)`, `bonus:`, `Reflection 3`, `(6)` …,
