@@ -15,7 +15,7 @@ start *args:
     @# A relative DIR is relative to where you typed this, not to this folder.
     @cargo run --quiet --package start -- --cwd {{quote(invocation_directory())}} "$@"
 
-# Check a server against a milestone: `just check m3`, `just check m1 --repo ~/advprog-modul6`, `just check m4 --addr 127.0.0.1:7878`
+# Check a server against a milestone or a stage of the module: `just check m3`, `just check 3 --repo ~/advprog-modul6`, `just check m4 --addr 127.0.0.1:7878`
 [no-exit-message]
 [positional-arguments]
 check *args:

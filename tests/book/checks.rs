@@ -1,5 +1,6 @@
 //! The book and the README name the checks of `just check`: every check
-//! they name exists in the milestone they name it for, and the
+//! they name exists in the milestone (or the module's stage) they name it
+//! for, and the
 //! introduction's table of checks lists, for each milestone, exactly the
 //! checks that begin there. A renamed or added check fails this test until
 //! the text follows.
@@ -7,19 +8,21 @@
 use crate::support::{chapters, root, shown, src_dir};
 use std::fs;
 
-/// Every `just check mN …` in `text`: the milestone and the words after it
-/// that are check names (not options, their values or paths).
+/// Every `just check mN …` and `just check STAGE …` in `text`: the
+/// milestone or stage and the words after it that are check names (not
+/// options, their values or paths).
 fn commands(text: &str) -> Vec<(String, Vec<String>)> {
     let mut found = Vec::new();
-    for (at, _) in text.match_indices("just check m") {
+    for (at, _) in text.match_indices("just check ") {
         let line = text[at + "just check ".len()..]
             .split(['\n', '`', '#', ';', ':'])
             .next()
             .unwrap_or_default();
         let mut words = line.split_whitespace();
         let milestone = words.next().unwrap_or_default().to_string();
-        if harness::milestones::number(&milestone).is_none() {
-            continue; // `just check mN`, the placeholder
+        let stage = harness::stages::find(&milestone).is_some();
+        if harness::milestones::number(&milestone).is_none() && !stage {
+            continue; // `just check mN`, the placeholder, or `--help`
         }
         let mut names = Vec::new();
         let mut after_option = false;
@@ -54,7 +57,7 @@ fn every_check_named_in_the_book_and_readme_exists() {
     let mut seen = 0;
     for (path, text) in texts {
         for (milestone, names) in commands(&text) {
-            let Ok(found) = harness::milestones::find(&milestone) else {
+            let Ok(found) = check::target::Target::parse(&milestone) else {
                 problems.push(format!(
                     "{}: `just check {milestone}`: no such milestone",
                     shown(&path)
@@ -63,7 +66,7 @@ fn every_check_named_in_the_book_and_readme_exists() {
             };
             seen += 1;
             for name in names {
-                if let Err(e) = check::checks::select(found, std::slice::from_ref(&name)) {
+                if let Err(e) = found.select(std::slice::from_ref(&name)) {
                     problems.push(format!(
                         "{}: `just check {milestone} … {name}`: {e}",
                         shown(&path)
@@ -121,5 +124,12 @@ fn check_names_are_read_as_the_reader_types_them() {
     assert_eq!(
         commands("just check m1 --addr 127.0.0.1:7878   # against a server"),
         [("m1".to_string(), vec![])]
+    );
+    assert_eq!(
+        commands("`just check 5 --repo ~/me pool-size`, `just check bonus`, `just check --help`"),
+        [
+            ("5".to_string(), vec!["pool-size".to_string()]),
+            ("bonus".to_string(), vec![])
+        ]
     );
 }

@@ -1,5 +1,6 @@
 //! The checker behind `just check`: the checks of each milestone, defined
-//! once ([`checks`]), run against our own milestone, a student's crate or a
+//! once ([`checks`]), or of a stage of the module, as the grader runs them
+//! ([`target`]), run against our own milestone, a student's crate or a
 //! server already running ([`subject`]), over a raw HTTP client that no
 //! server can hang or flood ([`http`]); a `/metrics` is read with a real
 //! parser ([`metrics`]). A student's crate is built with a time limit
@@ -16,6 +17,7 @@ pub mod netns;
 pub mod report;
 pub mod sandbox;
 pub mod subject;
+pub mod target;
 
 pub use checks::{CHECKS, Check, Outcome, Status};
 pub use subject::Subject;

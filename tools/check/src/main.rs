@@ -1,11 +1,14 @@
-//! `check`: runs a milestone's checks against our own milestone, a student's
-//! crate (`--repo DIR`) or a server already running (`--addr HOST:PORT`).
+//! `check`: runs a milestone's checks (`m3`), or a stage's of the module
+//! (`3`, `bonus`: the grader's checks for that stage), against our own
+//! milestone, a student's crate (`--repo DIR`) or a server already running
+//! (`--addr HOST:PORT`).
 //! Exit 0: every check passed; 1: a check failed; 2: misuse, or no server
 //! to check (the crate does not build, the server never listens).
 
 use check::{
     cargo, checks, netns, report, sandbox,
     subject::{Facts, Subject},
+    target::Target,
 };
 use clap::Parser;
 use harness::cli::misuse;
@@ -18,18 +21,21 @@ use std::{
     time::Duration,
 };
 
-/// Check a web server against a milestone's lessons.
+/// Check a web server against a milestone's lessons, or a stage of the module.
 ///
-/// Without --repo or --addr, checks our own milestone (so the checks prove
-/// themselves). Each check prints ✓ or ✗; a failure shows the bytes sent
+/// A stage (1 … 5, bonus) runs the checks `just grade --stage` runs for it,
+/// in the context of a milestone (stage 3: m1's). Without --repo or --addr,
+/// checks our own milestone (so the checks prove themselves). Each check prints ✓ or ✗; a failure shows the bytes sent
 /// and received, what was expected, a hint and a command that replays it.
 #[derive(Parser, Debug)]
 #[command(name = "check", version, max_term_width = 100)]
 struct Cli {
-    /// The milestone whose checks to run: m1, m2, …
+    /// The milestone whose checks to run (m1, m2, …), or a stage of the
+    /// module (1 … 5, bonus)
+    #[arg(value_name = "MILESTONE|STAGE")]
     milestone: String,
 
-    /// Run only these checks (and those they need) [default: all of the milestone's]
+    /// Run only these checks (and those they need) [default: all of the milestone's or stage's]
     #[arg(value_name = "CHECK")]
     checks: Vec<String>,
 
@@ -81,11 +87,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
-    let milestone = match harness::milestones::find(&cli.milestone) {
-        Ok(milestone) => milestone,
+    let target = match Target::parse(&cli.milestone) {
+        Ok(target) => target,
         Err(message) => return misuse(&message),
     };
-    let chosen = match checks::select(milestone, &cli.checks) {
+    let milestone = target.milestone();
+    let chosen = match target.select(&cli.checks) {
         Ok(chosen) => chosen,
         Err(message) => return misuse(&message),
     };
@@ -122,7 +129,7 @@ fn main() -> ExitCode {
                 if cli.require_sandbox && !protections.complete() {
                     let message = "--require-sandbox: not every protection of the sandbox \
                                    holds here (see the sandbox line), so the crate was not built";
-                    return no_server(&cli, milestone.name, facts, false, message);
+                    return no_server(&cli, target, facts, false, message);
                 }
                 if !cli.json {
                     println!("Building the crate in {} …", dir.display());
@@ -132,7 +139,7 @@ fn main() -> ExitCode {
                     Ok(binary) => binary,
                     Err(e) => {
                         let message = format!("your crate does not build: {e}");
-                        return no_server(&cli, milestone.name, facts, false, &message);
+                        return no_server(&cli, target, facts, false, &message);
                     }
                 };
                 match run_in_private_network(&binary) {
@@ -166,13 +173,7 @@ fn main() -> ExitCode {
         None => subject.start().map(drop),
     };
     if let Err(message) = first_start {
-        return no_server(
-            &cli,
-            milestone.name,
-            subject.facts(),
-            private_network,
-            &message,
-        );
+        return no_server(&cli, target, subject.facts(), private_network, &message);
     }
 
     if !cli.json {
@@ -183,7 +184,8 @@ fn main() -> ExitCode {
         };
         println!(
             "Checking {} against {}{place}",
-            milestone.name, subject.description
+            target.describe(&chosen),
+            subject.description
         );
     }
     let outcomes = checks::run(&subject, &chosen, |outcome| {
@@ -194,7 +196,7 @@ fn main() -> ExitCode {
     });
     if cli.json {
         let report = report::Report::new(
-            milestone.name,
+            target,
             subject.facts(),
             private_network,
             protections,
@@ -242,14 +244,14 @@ fn run_in_private_network(binary: &Path) -> std::io::Result<ExitCode> {
 /// No server to check: one ✗ line (or the JSON report) and exit 2.
 fn no_server(
     cli: &Cli,
-    milestone: &str,
+    target: Target,
     facts: Facts,
     private_network: bool,
     message: &str,
 ) -> ExitCode {
     if cli.json {
         let report = report::Report::new(
-            milestone,
+            target,
             facts,
             private_network,
             cli.repo.is_some().then(sandbox::protections),

@@ -5,6 +5,7 @@ use crate::{
     checks::{Outcome, Status},
     sandbox::Protections,
     subject::Facts,
+    target::Target,
 };
 use serde::Serialize;
 
@@ -56,7 +57,11 @@ pub fn summary(outcomes: &[Outcome]) -> String {
 /// What `--json` prints.
 #[derive(Serialize)]
 pub struct Report<'a> {
+    /// The milestone whose checks ran, or in whose context a stage's ran.
     pub milestone: &'a str,
+    /// The stage of the module whose checks ran (`"3"`, `"bonus"`, as
+    /// `just grade` calls it); `null` for a milestone's checks.
+    pub stage: Option<&'a str>,
     pub subject: Facts,
     /// Whether the server ran in a private network namespace.
     pub private_network: bool,
@@ -75,7 +80,7 @@ pub struct Report<'a> {
 
 impl<'a> Report<'a> {
     pub fn new(
-        milestone: &'a str,
+        target: Target,
         subject: Facts,
         private_network: bool,
         sandbox: Option<Protections>,
@@ -84,7 +89,8 @@ impl<'a> Report<'a> {
     ) -> Report<'a> {
         let count = |status| checks.iter().filter(|o| o.status == status).count();
         Report {
-            milestone,
+            milestone: target.milestone().name,
+            stage: target.stage().map(|s| s.id),
             subject,
             private_network,
             sandbox,

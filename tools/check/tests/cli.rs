@@ -33,6 +33,8 @@ fn json_lists_every_check_with_its_status() {
     assert_eq!(output.status.code(), Some(0));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["milestone"], "m2");
+    // A milestone's checks, not a stage's (tests/stages.rs).
+    assert_eq!(report["stage"], serde_json::Value::Null);
     assert_eq!(report["subject"]["sleep_ms"], 1000);
     assert_eq!(report["error"], serde_json::Value::Null);
     let names: Vec<&str> = report["checks"]
@@ -126,7 +128,8 @@ fn misuse_is_one_line_and_exit_2() {
         (
             vec!["m99"],
             format!(
-                "error: no milestone named 'm99'; choose one of: {}\n",
+                "error: no milestone or stage named 'm99'; choose a milestone ({}) or a stage \
+                 of the module (1 2 3 4 5 bonus)\n",
                 names.join(" ")
             ),
         ),

@@ -51,12 +51,28 @@ fn just_check_takes_a_repo_relative_to_where_it_is_typed() {
 }
 
 #[test]
-fn just_check_explains_a_wrong_milestone_in_one_line() {
+fn just_check_runs_a_stages_checks() {
     let Some(mut just) = harness::just(&harness::repo_root()).map(Command::from_std) else {
         return;
     };
-    just.args(["check", "m99"])
-        .assert()
-        .code(2)
-        .stderr(format!("error: {}\n", harness::milestones::unknown("m99")));
+    just.args(["check", "4"]).assert().code(0).stdout(
+        predicate::str::contains(
+            "Checking stage 4 (\"(4) Simulation of slow request.\": sleep, blocks) against our \
+             m2 (milestones/m2)",
+        )
+        .and(predicate::str::ends_with("2 passed, 0 failed\n")),
+    );
+}
+
+#[test]
+fn just_check_explains_a_wrong_milestone_or_stage_in_one_line() {
+    for wrong in ["m99", "6", "stage3"] {
+        let Some(mut just) = harness::just(&harness::repo_root()).map(Command::from_std) else {
+            return;
+        };
+        just.args(["check", wrong])
+            .assert()
+            .code(2)
+            .stderr(format!("error: {}\n", check::target::unknown(wrong)));
+    }
 }
