@@ -142,6 +142,9 @@ mod tests {
     fn other_commits_claim_nothing() {
         for message in [
             "Initial commit",
+            // What `just start` commits in a clone of the assignment.
+            "(0) Start: cargo new hello, with the book's hello.html and 404.html",
+            "(0) Start: a copy of milestone m4 (ThreadPool::new) of the course",
             "initialized",
             "Commit 1 Reflection notes",
             "Reflection commit 3",

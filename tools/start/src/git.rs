@@ -1,7 +1,9 @@
-//! The new crate as a Git repository: `main` as its branch, one commit.
+//! The crate's commit: a new repository with `main` as its branch and one
+//! commit, or one commit more in a repository that exists, of the crate's
+//! files alone.
 
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     process::{Command, Output},
 };
 
@@ -10,7 +12,7 @@ use std::{
 const FALLBACK_NAME: &str = "Student";
 const FALLBACK_EMAIL: &str = "student@example.com";
 
-/// The first commit.
+/// The commit made.
 pub struct Commit {
     /// `Name <email>`, as git recorded it.
     pub author: String,
@@ -37,8 +39,35 @@ pub fn init_and_commit(dir: &Path, message: &str) -> Result<Commit, String> {
     // `git init -b main` needs git 2.28; this works with any.
     git(dir, &["symbolic-ref", "HEAD", "refs/heads/main"])?;
     git(dir, &["add", "--all"])?;
-    // Fall back only for what git does not know: `-c` sets it for this
-    // commit alone; GIT_AUTHOR_NAME and the like still win over it.
+    commit(dir, message, &[])
+}
+
+/// In the repository `dir`, `paths` (relative to it) added and committed
+/// with `message`, and nothing else: what the student has staged or
+/// changed stays as it was. Added even where a `.gitignore` ignores them,
+/// since the crate needs them.
+pub fn add_and_commit(dir: &Path, paths: &[PathBuf], message: &str) -> Result<Commit, String> {
+    let paths: Vec<&str> = paths.iter().filter_map(|p| p.to_str()).collect();
+    let mut add = vec!["add", "--force", "--"];
+    add.extend(&paths);
+    git(dir, &add)?;
+    commit(dir, message, &paths)
+}
+
+/// `paths` taken out of the index again, as they were at HEAD (none at all
+/// before the first commit): after a commit that failed.
+pub fn unstage(dir: &Path, paths: &[PathBuf]) {
+    let _ = command(dir)
+        .args(["reset", "--quiet", "--"])
+        .args(paths)
+        .output();
+}
+
+/// `git commit`: of `only` these paths when there are any, of the index
+/// otherwise. The identity falls back only for what git does not know.
+fn commit(dir: &Path, message: &str, only: &[&str]) -> Result<Commit, String> {
+    // `-c` sets it for this commit alone; GIT_AUTHOR_NAME and the like
+    // still win over it.
     let mut commit: Vec<String> = Vec::new();
     for (key, fallback) in [("user.name", FALLBACK_NAME), ("user.email", FALLBACK_EMAIL)] {
         if !knows(dir, key) {
@@ -46,6 +75,10 @@ pub fn init_and_commit(dir: &Path, message: &str) -> Result<Commit, String> {
         }
     }
     commit.extend(["commit", "--quiet", "--message", message].map(String::from));
+    if !only.is_empty() {
+        commit.extend(["--only", "--"].map(String::from));
+        commit.extend(only.iter().map(|p| p.to_string()));
+    }
     let args: Vec<&str> = commit.iter().map(String::as_str).collect();
     git(dir, &args)?;
     let author = git(dir, &["log", "-1", "--format=%an <%ae>"])?;
@@ -53,6 +86,51 @@ pub fn init_and_commit(dir: &Path, message: &str) -> Result<Commit, String> {
     Ok(Commit {
         fallback_identity: author == format!("{FALLBACK_NAME} <{FALLBACK_EMAIL}>"),
         author,
+    })
+}
+
+/// What a repository holds before the crate is added.
+pub struct Repository {
+    /// The branch checked out (`main`), `None` on a detached HEAD.
+    pub branch: Option<String>,
+    /// How many commits that branch has: 0 before the first.
+    pub commits: u64,
+    /// Its remotes, as `origin (URL)`.
+    pub remotes: Vec<String>,
+}
+
+/// Reads the repository whose top folder `dir` must be: a `.git` that git
+/// does not read, or one of a repository above `dir`, is an error.
+pub fn repository(dir: &Path) -> Result<Repository, String> {
+    let top = git(dir, &["rev-parse", "--show-toplevel"])?;
+    let top = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
+    let same = |a: &Path, b: &Path| a.canonicalize().ok() == b.canonicalize().ok();
+    if !same(&top, dir) {
+        return Err(format!(
+            "git reads {} as a folder of the repository {}, not as a repository of its own",
+            dir.display(),
+            top.display()
+        ));
+    }
+    let read = |args: &[&str]| {
+        git(dir, args)
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let remotes = read(&["remote"])
+        .unwrap_or_default()
+        .lines()
+        .map(|name| match read(&["remote", "get-url", name]) {
+            Some(url) => format!("{name} ({url})"),
+            None => name.to_string(),
+        })
+        .collect();
+    Ok(Repository {
+        branch: read(&["symbolic-ref", "--quiet", "--short", "HEAD"]),
+        commits: read(&["rev-list", "--count", "HEAD"])
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+        remotes,
     })
 }
 

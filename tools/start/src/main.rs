@@ -5,11 +5,16 @@
 //!   `hello.html` and `404.html`.
 //! - `start mN DIR`: a copy of milestone `mN`, for that chapter's exercises.
 //!
-//! Either way DIR becomes a Git repository on `main` with one commit, and its
-//! `Cargo.toml` has an empty `[workspace]` table, so the crate stands alone
-//! wherever it sits. The milestones' folders stay as they are: the tests and
-//! the book read them.
+//! Either way a new or empty DIR becomes a Git repository on `main` with one
+//! commit. A DIR that is a Git repository without a crate (a fresh clone of
+//! the GitHub Classroom assignment) gets the crate beside what is there,
+//! overwriting nothing, in one commit `(0) Start: …` of the crate's files
+//! alone, which claims no stage of the module. The `Cargo.toml` has an
+//! empty `[workspace]` table, so the crate stands alone wherever it sits.
+//! The milestones' folders stay as they are: the tests and the book read
+//! them.
 
+mod existing;
 mod files;
 mod git;
 mod place;
@@ -27,8 +32,10 @@ use std::{
 ///
 /// `just start DIR` makes the book's starting point: what `cargo new hello`
 /// writes, with the book's hello.html and 404.html. `just start mN DIR`
-/// copies milestone mN instead, for that chapter's exercises. Either way DIR
-/// becomes a Git repository with one commit.
+/// copies milestone mN instead, for that chapter's exercises. A new or empty
+/// DIR becomes a Git repository with one commit; a DIR that is a clone of
+/// your assignment's repository gets the crate beside what is there, in a
+/// commit "(0) Start: …", and nothing in it is overwritten.
 #[derive(Parser, Debug)]
 #[command(
     name = "start",
@@ -36,7 +43,8 @@ use std::{
     max_term_width = 100,
     override_usage = "just start [MILESTONE] DIR",
     after_help = "Examples:\n  \
-        just start ~/advprog-modul6     the crate for the module's commits\n  \
+        just start ~/advprog-modul6     the crate for the module's commits (a clone of your\n                                  \
+                                        assignment's repository, or a new folder)\n  \
         just start m4 ~/exercises/m4    a copy of m4, for its chapter's exercises"
 )]
 struct Cli {
@@ -44,7 +52,8 @@ struct Cli {
     #[arg(value_name = "MILESTONE")]
     first: Option<OsString>,
 
-    /// The folder to make: a new one, or an empty one, outside this repository
+    /// The folder to make: a new one, an empty one, or a Git repository
+    /// without a crate, outside this repository
     #[arg(value_name = "DIR")]
     second: Option<OsString>,
 
@@ -103,15 +112,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(m) => files::milestone_copy(&root, m),
     }
     .map_err(Failure::Other)?;
-    let message = match milestone {
-        None => {
-            "Initial commit: cargo new hello, with the book's hello.html and 404.html".to_string()
-        }
-        Some(m) => format!(
-            "Initial commit: a copy of milestone {} ({}) of the course",
-            m.name, m.adds
-        ),
+    let what = match milestone {
+        None => "cargo new hello, with the book's hello.html and 404.html".to_string(),
+        Some(m) => format!("a copy of milestone {} ({}) of the course", m.name, m.adds),
     };
+    if target.kind == place::Kind::Repository {
+        return add_to_repository(&target, milestone, &root, files, &what);
+    }
+    let message = format!("Initial commit: {what}");
 
     let made = place::Made::new(&target.path);
     let commit = files::write(&target.path, &files)
@@ -123,8 +131,52 @@ fn run(cli: Cli) -> Result<(), Failure> {
             return Err(Failure::Other(format!("{e} (what was made is removed)")));
         }
     };
-    next_steps(&target.path, milestone, &root, &commit);
+    next_steps(&target.path, milestone, &root, &commit, None);
     Ok(())
+}
+
+/// The crate added to the Git repository `target`, beside what is there,
+/// in one commit of its files alone. The commit is made rather than left
+/// to the student, as in a new folder, so that the student's "(1)" holds
+/// stage 1's work alone; its "(0)" claims no stage of the module.
+fn add_to_repository(
+    target: &place::Target,
+    milestone: Option<&Milestone>,
+    root: &Path,
+    files: Vec<files::File>,
+    what: &str,
+) -> Result<(), Failure> {
+    let dir = &target.path;
+    let repository = git::repository(dir).map_err(Failure::Other)?;
+    let addition = existing::plan(dir, files, &target.named).map_err(Failure::Usage)?;
+    let message = format!("(0) Start: {what}");
+    let paths = addition.paths();
+    let commit = files::write(dir, &addition.files)
+        .and_then(|()| git::add_and_commit(dir, &paths, &message));
+    let commit = match commit {
+        Ok(commit) => commit,
+        Err(e) => {
+            git::unstage(dir, &paths);
+            addition.undo(dir);
+            return Err(Failure::Other(format!(
+                "{e} (what was added is removed: the repository is as it was)"
+            )));
+        }
+    };
+    let added = Added {
+        repository: &repository,
+        gitignore: addition.gitignore,
+        message: &message,
+    };
+    next_steps(dir, milestone, root, &commit, Some(added));
+    Ok(())
+}
+
+/// What `add_to_repository` did, for the next steps.
+struct Added<'a> {
+    repository: &'a git::Repository,
+    gitignore: existing::Gitignore,
+    message: &'a str,
 }
 
 /// `DIR` or `MILESTONE DIR`. A lone argument that looks like a milestone's
@@ -161,45 +213,91 @@ fn parse_args(
 }
 
 /// What to do now: where the crate is, how to run it, how to check it.
-fn next_steps(dir: &Path, milestone: Option<&Milestone>, root: &Path, commit: &git::Commit) {
+fn next_steps(
+    dir: &Path,
+    milestone: Option<&Milestone>,
+    root: &Path,
+    commit: &git::Commit,
+    added: Option<Added>,
+) {
     let dir = place::shell_word(dir);
     let root = place::shell_word(root);
-    let out = match milestone {
+    let what = match milestone {
+        None => "the book's starting point (what `cargo new hello` writes, with the\n\
+                 book's hello.html and 404.html)"
+            .to_string(),
+        Some(m) => format!("a copy of milestone {} ({})", m.name, m.adds),
+    };
+    let mut out = match &added {
+        None => format!("Made the crate `hello` in {dir}:\n{what}, committed on branch main.\n"),
+        Some(added) => {
+            let gitignore = match added.gitignore {
+                existing::Gitignore::Written => "a .gitignore with /target was written",
+                existing::Gitignore::Appended => "/target was appended to .gitignore",
+                existing::Gitignore::Kept => ".gitignore ignores target/ already",
+            };
+            let branch = match &added.repository.branch {
+                Some(branch) => format!("on branch {branch}"),
+                None => "on a detached HEAD".to_string(),
+            };
+            let commits = match added.repository.commits {
+                0 => "no commits before this one".to_string(),
+                1 => "1 commit before this one".to_string(),
+                n => format!("{n} commits before this one"),
+            };
+            let remotes = match added.repository.remotes.as_slice() {
+                [] => "no remote".to_string(),
+                [one] => format!("remote {one}"),
+                many => format!("remotes {}", many.join(", ")),
+            };
+            format!(
+                "Added the crate `hello` to the Git repository in {dir}:\n\
+                 {what}, beside what was there; nothing was\n\
+                 overwritten, and {gitignore}.\n\
+                 It is committed {branch}, as\n    \
+                     {message}\n\
+                 so that your \"(1)\" commit holds stage 1's work alone: \"(0)\" claims no\n\
+                 stage of the module, and the grader starts at \"(1)\". Nothing is pushed;\n\
+                 the history ({commits}) and the\n\
+                 {remotes} are as they were.\n",
+                message = added.message,
+            )
+        }
+    };
+    let run = match milestone {
+        None => "cargo run    # prints Hello, world!",
+        Some(_) => "cargo run    # serves http://127.0.0.1:7878 until Ctrl-C",
+    };
+    out.push_str(&format!("\nNext:\n    cd {dir}\n    {run}\n"));
+    if added
+        .as_ref()
+        .is_some_and(|a| !a.repository.remotes.is_empty())
+    {
+        out.push_str("    git push     # when you want your remote to have it\n");
+    }
+    out.push('\n');
+    out.push_str(&match milestone {
         None => format!(
-            "Made the crate `hello` in {dir}:\n\
-             the book's starting point (what `cargo new hello` writes, with the\n\
-             book's hello.html and 404.html), committed on branch main.\n\
-             \n\
-             Next:\n    \
-                 cd {dir}\n    \
-                 cargo run    # prints Hello, world!\n\
-             \n\
-             Then follow the Rust Book's chapter 21 and commit each step. To check\n\
-             your server, run this in {root}:\n    \
-                 just check m1 --repo {dir}\n\
-             m1 is where the module's commit 3 ends; check m2 after commit 4, m4\n\
-             after commit 5, and m5 after the bonus.\n"
+            "Then follow the Rust Book's chapter 21 and commit each stage of the\n\
+             module with the handout's message, the first one as\n    \
+                 {first}\n\
+             To check a stage as the grader will, run this in {root}\n\
+             after its commit (1 to 5, then bonus):\n    \
+                 just check 1 --repo {dir}\n",
+            first = harness::STAGES[0].message,
         ),
         Some(m) => format!(
-            "Made the crate `hello` in {dir}:\n\
-             a copy of milestone {name} ({adds}), committed on branch main.\n\
-             \n\
-             Next:\n    \
-                 cd {dir}\n    \
-                 cargo run    # serves http://127.0.0.1:7878 until Ctrl-C\n\
-             \n\
-             Do the exercises of the {name} chapter there, committing as you go.\n\
+            "Do the exercises of the {name} chapter there, committing as you go.\n\
              To check your work, run this in {root}:\n    \
                  just check {name} --repo {dir}\n",
             name = m.name,
-            adds = m.adds,
         ),
-    };
+    });
     let _ = io::stdout().write_all(out.as_bytes());
     if commit.fallback_identity {
         let _ = writeln!(
             io::stderr(),
-            "note: git does not know who you are, so the first commit is by {}.\n\
+            "note: git does not know who you are, so the commit is by {}.\n\
              Tell it, then make that commit yours (in {dir}):\n    \
                  git config --global user.name \"Your Name\"\n    \
                  git config --global user.email you@example.com\n    \

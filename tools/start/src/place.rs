@@ -1,6 +1,8 @@
 //! Where the crate goes: DIR resolved the way the system will resolve it
-//! (`..` and symbolic links followed), refused inside this repository or when
-//! it holds something already, and removed again if making the crate fails.
+//! (`..` and symbolic links followed), refused inside this repository, when
+//! it holds something already and is not a Git repository, or when it is a
+//! repository that has a crate already; and removed again if making a new
+//! crate fails.
 
 use harness::Milestone;
 use std::{
@@ -22,10 +24,26 @@ pub enum Refusal {
 pub struct Target {
     /// Absolute, without `..`, with every symbolic link that exists resolved.
     pub path: PathBuf,
+    pub kind: Kind,
+    /// DIR as the messages name it: as typed, and what it resolves to when
+    /// that differs.
+    pub named: String,
+}
+
+/// What is there already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Nothing, or an empty folder: the crate becomes a new repository.
+    Fresh,
+    /// A Git repository (a `.git` in DIR) without a crate at its root, such
+    /// as a fresh clone of a GitHub Classroom assignment: the crate is added
+    /// beside what is there.
+    Repository,
 }
 
 /// Resolves `dir` against `cwd`, then refuses it when it lies inside `root`
-/// (this repository) or is anything but a new or empty folder.
+/// (this repository), or is anything but a new or empty folder or a Git
+/// repository without a `Cargo.toml` at its root.
 pub fn check(
     cwd: &Path,
     dir: &Path,
@@ -50,15 +68,31 @@ pub fn check(
             shell_word(&root)
         )));
     }
+    let target = |kind| Target {
+        path: path.clone(),
+        kind,
+        named: named.clone(),
+    };
+    let exists = |name: &str| fs::symlink_metadata(path.join(name)).is_ok();
     match fs::symlink_metadata(&path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Target { path }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(target(Kind::Fresh)),
         Err(e) => Err(Refusal::Other(format!("cannot examine {named}: {e}"))),
         Ok(_) => match fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => match fs::read_dir(&path).map(|mut e| e.next()) {
-                Ok(None) => Ok(Target { path }),
+                Ok(None) => Ok(target(Kind::Fresh)),
+                Ok(Some(_)) if exists(".git") && exists("Cargo.toml") => {
+                    Err(Refusal::Usage(format!(
+                        "{named} is a Git repository that has a crate already (a Cargo.toml \
+                         at its root), and `just start` overwrites nothing; work in it, and \
+                         check it with `just check 1 --repo {}`",
+                        shell_word(&path)
+                    )))
+                }
+                Ok(Some(_)) if exists(".git") => Ok(target(Kind::Repository)),
                 Ok(Some(_)) => Err(Refusal::Usage(format!(
-                    "{named} already exists and is not empty; choose a new folder, \
-                     e.g. `{example}`, and it will be made for you"
+                    "{named} already exists and is not empty, and it is not a Git repository; \
+                     choose a new folder, e.g. `{example}`, and it will be made for you, or a \
+                     clone of your assignment's repository (`git clone URL DIR`)"
                 ))),
                 Err(e) => Err(Refusal::Other(format!(
                     "cannot read the folder {named}: {e}"

@@ -21,7 +21,12 @@ fn start_dir_makes_the_books_starting_point_in_a_git_repository() {
     let output = start().arg(&dir).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{output:?}");
-    for next in ["cd ", "cargo run", "just check m1 --repo "] {
+    for next in [
+        "cd ",
+        "cargo run",
+        "    (1) Handle-connection, check response\n",
+        "just check 1 --repo ",
+    ] {
         assert!(stdout.contains(next), "{next:?} is not in:\n{stdout}");
     }
 
