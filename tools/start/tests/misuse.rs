@@ -6,7 +6,7 @@
 mod support;
 
 use std::fs;
-use support::{assert_refused, repo, start};
+use support::{assert_refused, path_with_a_git_that_cannot_commit, repo, start};
 
 #[test]
 fn a_folder_that_is_not_empty_is_refused() {
@@ -146,30 +146,8 @@ fn without_git_it_fails_and_leaves_nothing_behind() {
 
 #[test]
 fn when_git_fails_halfway_what_was_made_is_removed() {
-    use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().unwrap();
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let real = std::env::split_paths(&path)
-        .map(|dir| dir.join("git"))
-        .find(|p| p.is_file())
-        .expect("git is on PATH");
-    // A git that does everything but commit.
-    let bin = tmp.path().join("bin");
-    fs::create_dir(&bin).unwrap();
-    let fake = bin.join("git");
-    fs::write(
-        &fake,
-        format!(
-            "#!/bin/sh\ncase \" $* \" in *\" commit \"*) echo 'fatal: no commit today' >&2; exit 128;; esac\n\
-             exec '{}' \"$@\"\n",
-            real.display()
-        ),
-    )
-    .unwrap();
-    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
-    let mut paths = vec![bin];
-    paths.extend(std::env::split_paths(&path));
-    let path = std::env::join_paths(paths).unwrap();
+    let path = path_with_a_git_that_cannot_commit(tmp.path());
 
     // A new folder is removed, with the parents it needed.
     let dir = tmp.path().join("new/crate");

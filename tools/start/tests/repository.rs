@@ -10,7 +10,7 @@
 mod support;
 
 use std::{fs, path::Path, process::Command};
-use support::{assert_refused, build, git, repo, start};
+use support::{assert_refused, build, git, path_with_a_git_that_cannot_commit, repo, start};
 
 const ORIGIN: &str = "https://example.invalid/x.git";
 const README: &str = "# advprog-modul6\n\nMy reflections, stage by stage.\n";
@@ -248,30 +248,8 @@ fn a_folder_inside_a_repository_is_not_a_repository_of_its_own() {
 
 #[test]
 fn when_the_commit_fails_the_repository_is_as_it_was() {
-    use std::os::unix::fs::PermissionsExt;
     let (tmp, dir) = classroom_clone();
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let real = std::env::split_paths(&path)
-        .map(|dir| dir.join("git"))
-        .find(|p| p.is_file())
-        .expect("git is on PATH");
-    // A git that does everything but commit.
-    let bin = tmp.path().join("bin");
-    fs::create_dir(&bin).unwrap();
-    let fake = bin.join("git");
-    fs::write(
-        &fake,
-        format!(
-            "#!/bin/sh\ncase \" $* \" in *\" commit \"*) echo 'fatal: no commit today' >&2; exit 128;; esac\n\
-             exec '{}' \"$@\"\n",
-            real.display()
-        ),
-    )
-    .unwrap();
-    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
-    let mut paths = vec![bin];
-    paths.extend(std::env::split_paths(&path));
-    let path = std::env::join_paths(paths).unwrap();
+    let path = path_with_a_git_that_cannot_commit(tmp.path());
 
     let before = snapshot(&dir);
     let output = start().arg(&dir).env("PATH", &path).output().unwrap();

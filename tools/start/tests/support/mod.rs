@@ -69,3 +69,31 @@ pub fn assert_refused(output: &Output, code: i32) -> String {
     assert_eq!(stderr.lines().count(), 1, "one line, not:\n{stderr}");
     stderr
 }
+
+/// A PATH whose `git` does everything but commit (it fails as Git does,
+/// `fatal: no commit today`): a fake written into `dir`, ahead of the real
+/// one.
+pub fn path_with_a_git_that_cannot_commit(dir: &Path) -> std::ffi::OsString {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let real = std::env::split_paths(&path)
+        .map(|dir| dir.join("git"))
+        .find(|p| p.is_file())
+        .expect("git is on PATH");
+    let bin = dir.join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = bin.join("git");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\ncase \" $* \" in *\" commit \"*) echo 'fatal: no commit today' >&2; exit 128;; esac\n\
+             exec '{}' \"$@\"\n",
+            real.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut paths = vec![bin];
+    paths.extend(std::env::split_paths(&path));
+    std::env::join_paths(paths).unwrap()
+}
