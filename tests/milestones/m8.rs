@@ -521,7 +521,10 @@ fn start_and_shutdown_are_logged() {
             "stopped"
         ]
     );
-    assert_eq!(events[3]["connections"], 0);
+    // The one connection was answered, but its task may still be closing
+    // it when the signal lands (seen on a loaded CI machine): 0 or 1.
+    let in_flight = events[3]["connections"].as_u64().expect("a count");
+    assert!(in_flight <= 1, "{:?}", events[3]);
     // stdout has the `Listening on` line and nothing else.
     assert_eq!(server.stdout(), "");
 }
