@@ -497,7 +497,7 @@ fn strip_tags(html: &str) -> String {
 /// gloss a chapter gives them the first time it uses them: the glossary's.
 const GLOSSES: [(&str, &str); 6] = [
     ("thread pool", "kumpulan thread"),
-    ("graceful shutdown", "penghentian yang anggun"),
+    ("graceful shutdown", "penghentian yang tertib"),
     ("ownership", "kepemilikan"),
     ("borrowing", "peminjaman"),
     ("channel", "saluran"),
