@@ -13,6 +13,18 @@ const README: &str = "## Commit 3 Reflection notes\n\nThe server reads the reque
                       choosing the status line and the file as a pair so that the rest of \
                       the code is written once.\n\n![](commit3.png)\n";
 
+/// `grade --stage 3 student` in `dir`: its exit code and stdout.
+fn grade_stage_3(dir: &std::path::Path) -> (Option<i32>, String) {
+    let output = Command::cargo_bin("grade")
+        .unwrap()
+        .current_dir(dir)
+        .args(["--stage", "3", "student"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.code(), stdout)
+}
+
 #[test]
 fn a_crate_in_a_folder_is_graded_there_and_a_committed_target_changes_nothing() {
     let outside = tempfile::tempdir().unwrap();
@@ -33,14 +45,8 @@ fn a_crate_in_a_folder_is_graded_there_and_a_committed_target_changes_nothing() 
     fs::write(repo.join("README.md"), README).unwrap();
     fs::write(repo.join("commit3.png"), b"\x89PNG\r\n\x1a\n").unwrap();
     Repo::init(&repo).commit("(3) Validating request and selectively responding");
-    let output = Command::cargo_bin("grade")
-        .unwrap()
-        .current_dir(outside.path())
-        .args(["--stage", "3", "student"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let (code, stdout) = grade_stage_3(outside.path());
+    assert_eq!(code, Some(0), "{stdout}");
     assert!(
         stdout.contains("\n✓ stage 3: ✓ root, not-found (the crate in hello/); README: "),
         "{stdout}"
@@ -56,14 +62,8 @@ fn two_crates_below_the_root_are_one_line() {
     }
     fs::write(repo.join("README.md"), README).unwrap();
     Repo::init(&repo).commit("(3) Validating request");
-    let output = Command::cargo_bin("grade")
-        .unwrap()
-        .current_dir(outside.path())
-        .args(["--stage", "3", "student"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let (code, stdout) = grade_stage_3(outside.path());
+    assert_eq!(code, Some(1), "{stdout}");
     assert!(
         stdout.contains(
             "✗ stage 3: no Cargo.toml at the repository's root, and 2 folders below it hold \
