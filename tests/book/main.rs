@@ -13,5 +13,6 @@ mod checks;
 mod code_blocks;
 mod diffs;
 mod includes;
+mod numbers;
 mod support;
 mod translation;

@@ -30,17 +30,17 @@ fn po_dir() -> PathBuf {
 
 /// One entry of a PO file.
 #[derive(Debug, Default, Clone)]
-struct Entry {
-    msgid: String,
-    msgstr: String,
-    fuzzy: bool,
+pub(crate) struct Entry {
+    pub(crate) msgid: String,
+    pub(crate) msgstr: String,
+    pub(crate) fuzzy: bool,
     /// `#:` references: `src/m1.md:12`.
-    sources: Vec<String>,
+    pub(crate) sources: Vec<String>,
 }
 
 impl Entry {
     /// The entry as a person finds it: where it is, and how it starts.
-    fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         let start: String = self.msgid.chars().take(70).collect();
         let more = if start.len() < self.msgid.len() {
             "…"
@@ -116,7 +116,7 @@ fn unquote(quoted: &str) -> String {
     out
 }
 
-fn translation() -> &'static Vec<Entry> {
+pub(crate) fn translation() -> &'static Vec<Entry> {
     static ENTRIES: OnceLock<Vec<Entry>> = OnceLock::new();
     ENTRIES.get_or_init(|| parse_po(&po_dir().join("id.po")))
 }
