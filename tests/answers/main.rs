@@ -1,0 +1,315 @@
+//! The teachers' answer key: each solution in book/src/teachers/answers/ is
+//! a patch against the copy of its milestone that `just start mN DIR`
+//! makes. Here each one is applied to such a copy, which then builds and
+//! gets the verdicts its exercise names from `just check mN --repo DIR`, and
+//! does what its exercise asks.
+//!
+//! The answer key's chapter (book/src/teachers/answers.md) shows every
+//! patch, and every exercise of the chapters has an entry there.
+
+use std::{
+    collections::BTreeSet,
+    fs,
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpStream,
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn answers_dir() -> PathBuf {
+    root().join("book/src/teachers/answers")
+}
+
+/// The course's `start` or `check` binary, built once for all the tests.
+fn tool(name: &str) -> PathBuf {
+    static PROFILE_DIR: OnceLock<PathBuf> = OnceLock::new();
+    let dir = PROFILE_DIR.get_or_init(|| {
+        // This test runs from target/<profile>/deps/.
+        let exe = std::env::current_exe().expect("the test binary has a path");
+        let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") => "dev",
+            Some(other) => other,
+            None => panic!("unexpected test binary path {}", exe.display()),
+        };
+        let cargo = std::env::var("CARGO").unwrap_or("cargo".to_string());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--bins", "--profile", profile])
+            .args(["--package", "start", "--package", "check"])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building start and check failed");
+        profile_dir
+    });
+    dir.join(name)
+}
+
+/// A student's copy of `milestone` with the answer `name` applied, in a
+/// temporary folder.
+fn patched(milestone: &str, name: &str) -> tempfile::TempDir {
+    let outside = tempfile::tempdir().unwrap();
+    let dir = outside.path().join(milestone);
+    let output = Command::new(tool("start"))
+        .arg(milestone)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "start {milestone}: {output:?}");
+    let patch = answers_dir().join(format!("{name}.patch"));
+    let output = Command::new("git")
+        .arg("apply")
+        .arg(&patch)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{} does not apply to a fresh `just start {milestone}`: {}",
+        patch.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    outside
+}
+
+/// `check MILESTONE --repo DIR CHECKS…`, as the exercise prints it.
+fn check(milestone: &str, dir: &Path, checks: &[&str]) -> Output {
+    Command::new(tool("check"))
+        .arg(milestone)
+        .arg("--repo")
+        .arg(dir)
+        .args(checks)
+        .output()
+        .unwrap()
+}
+
+fn assert_passes(milestone: &str, dir: &Path, checks: &[&str]) {
+    let output = check(milestone, dir, checks);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.ends_with(&format!("{n} passed, 0 failed\n", n = checks.len())),
+        "{stdout}"
+    );
+}
+
+/// The crate's server, which check built into `DIR/target`, on a free port.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
+        let mut child = Command::new(dir.join("target/debug/hello"))
+            .arg("127.0.0.1:0")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("Listening on http://")
+            .unwrap_or_else(|| panic!("no listening line: {line:?}"))
+            .to_string();
+        Server { child, addr }
+    }
+
+    /// Sends `request` and reads the answer until the server closes.
+    fn send(&self, request: &str) -> String {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    }
+
+    fn get(&self, target: &str) -> String {
+        self.send(&format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n"))
+    }
+
+    /// Waits (at most 10 s) for the server to exit, and returns its stderr.
+    fn stderr_after_exit(&mut self) -> String {
+        let start = Instant::now();
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(start.elapsed() < Duration::from_secs(10), "still running");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut stderr = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        stderr
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The answers this file tests, one test each.
+const TESTED: [&str; 4] = ["m1-1", "m1-2", "m1-3", "m2-3"];
+
+#[test]
+fn m1_1_about_is_a_third_route() {
+    let copy = patched("m1", "m1-1");
+    let dir = copy.path().join("m1");
+    assert_passes("m1", &dir, &["root", "not-found"]);
+    let server = Server::start(&dir, &[]);
+    let about = server.get("/about");
+    let page = fs::read_to_string(dir.join("about.html")).unwrap();
+    assert_eq!(
+        about,
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{page}",
+            page.len()
+        )
+    );
+}
+
+#[test]
+fn m1_2_without_content_length_both_checks_fail() {
+    let copy = patched("m1", "m1-2");
+    let dir = copy.path().join("m1");
+    let output = check("m1", &dir, &["root", "not-found"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    for name in ["root", "not-found"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|line| line.starts_with(&format!("✗ {name} "))
+                    && line.ends_with("there is no Content-Length header")),
+            "{stdout}"
+        );
+    }
+    // The page still arrives whole: the client learns its end from the close.
+    let server = Server::start(&dir, &[]);
+    let page = fs::read_to_string(dir.join("hello.html")).unwrap();
+    assert_eq!(server.get("/"), format!("HTTP/1.1 200 OK\r\n\r\n{page}"));
+}
+
+#[test]
+fn m1_3_expect_names_the_assumption_and_the_server_still_dies() {
+    let copy = patched("m1", "m1-3");
+    let dir = copy.path().join("m1");
+    assert_passes("m1", &dir, &["root", "not-found"]);
+    let mut server = Server::start(&dir, &[]);
+    drop(TcpStream::connect(&server.addr).unwrap());
+    let stderr = server.stderr_after_exit();
+    assert!(
+        stderr.contains("the client sends a request line before it hangs up"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn m2_3_sleep_reads_its_duration_from_the_request() {
+    let copy = patched("m2", "m2-3");
+    let dir = copy.path().join("m2");
+    assert_passes("m2", &dir, &["root", "not-found", "sleep", "blocks"]);
+    // SLEEP_MS of a minute: only the request's own `ms` can make it short.
+    let server = Server::start(&dir, &[("SLEEP_MS", "60000")]);
+    let start = Instant::now();
+    let answer = server.get("/sleep?ms=300");
+    let took = start.elapsed();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(took >= Duration::from_millis(300), "{took:?}");
+    assert!(took < Duration::from_secs(30), "slept SLEEP_MS: {took:?}");
+}
+
+/// The exercises of a chapter: the items of the ordered list under its
+/// `## Exercises` heading, as `mN-K`.
+fn exercises() -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for entry in fs::read_dir(root().join("book/src")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        if !(name.starts_with('m') && name[1..].parse::<u32>().is_ok()) {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        let Some((_, section)) = text.split_once("\n## Exercises\n") else {
+            continue;
+        };
+        let section = section.split("\n## ").next().unwrap();
+        for line in section.lines() {
+            if let Some((number, _)) = line.split_once(". ")
+                && !number.is_empty()
+                && number.bytes().all(|b| b.is_ascii_digit())
+            {
+                found.insert(format!("{name}-{number}"));
+            }
+        }
+    }
+    found
+}
+
+/// The exercises the answer key answers: its `### mN, exercise K` headings.
+fn answered() -> BTreeSet<String> {
+    let key = fs::read_to_string(root().join("book/src/teachers/answers.md")).unwrap();
+    key.lines()
+        .filter_map(|line| line.strip_prefix("### "))
+        .filter_map(|heading| {
+            let (milestone, rest) = heading.split_once(", exercise ")?;
+            let number = rest.split(':').next()?.trim();
+            Some(format!("{milestone}-{number}"))
+        })
+        .collect()
+}
+
+/// Exercises the answer key does not answer yet. Answering one means taking
+/// it out of this list; a new exercise without an answer fails the test.
+const UNANSWERED: [&str; 23] = [
+    "m3-1", "m3-2", "m3-3", "m4-1", "m4-2", "m4-3", "m4-4", "m5-1", "m5-2", "m5-3", "m6-1", "m6-2",
+    "m6-3", "m6-4", "m6-5", "m7-1", "m7-2", "m7-3", "m8-1", "m8-2", "m8-3", "m8-4", "m8-5",
+];
+
+#[test]
+fn every_exercise_has_its_answer_and_every_patch_its_exercise_and_test() {
+    let exercises = exercises();
+    assert!(exercises.len() > 20, "{exercises:?}");
+    let answered = answered();
+    let unanswered: BTreeSet<String> = UNANSWERED.iter().map(|s| s.to_string()).collect();
+    let expected: BTreeSet<String> = exercises.difference(&unanswered).cloned().collect();
+    assert_eq!(
+        answered, expected,
+        "the answer key's headings against the exercises"
+    );
+    assert!(unanswered.is_subset(&exercises), "{unanswered:?}");
+
+    let key = fs::read_to_string(root().join("book/src/teachers/answers.md")).unwrap();
+    let mut patches = BTreeSet::new();
+    for entry in fs::read_dir(answers_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        assert_eq!(path.extension().unwrap(), "patch", "{}", path.display());
+        assert!(answered.contains(&name), "{name}.patch answers no exercise");
+        assert!(
+            key.contains(&format!("{{{{#include answers/{name}.patch}}}}")),
+            "answers.md does not show {name}.patch"
+        );
+        patches.insert(name);
+    }
+    let tested: BTreeSet<String> = TESTED.iter().map(|s| s.to_string()).collect();
+    assert_eq!(patches, tested, "every patch has its test here");
+}
