@@ -15,4 +15,5 @@ mod m6;
 mod m7;
 mod m8;
 mod prometheus;
+mod stages;
 mod support;
