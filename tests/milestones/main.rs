@@ -3,6 +3,7 @@
 //!
 //! `cargo test --test milestones m2::` runs one milestone's tests.
 
+mod book_outputs;
 mod checks;
 mod contract;
 mod just;
