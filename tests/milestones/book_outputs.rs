@@ -74,11 +74,21 @@ fn blocks(chapter: &'static str) -> Vec<Block> {
     blocks
 }
 
+/// A command (`$ …`) key names its whole line; any other names the start
+/// of a printed line.
+fn matches(line: &str, key: &str) -> bool {
+    if key.starts_with("$ ") {
+        line == key
+    } else {
+        line.starts_with(key)
+    }
+}
+
 /// The one block of `chapter` that has a line starting with `key`.
 fn block(chapter: &'static str, key: &str) -> Block {
     let mut found: Vec<Block> = blocks(chapter)
         .into_iter()
-        .filter(|b| b.lines.iter().any(|l| l.starts_with(key)))
+        .filter(|b| b.lines.iter().any(|l| matches(l, key)))
         .collect();
     assert_eq!(
         found.len(),
@@ -278,4 +288,368 @@ fn m8_bad_rust_log() {
     let (stdout, stderr, code) = run_to_exit("m8", &["127.0.0.1:0"], &[("RUST_LOG", "m8=loud")]);
     assert_eq!(code, 2);
     assert_block_is(&block, &format!("{stdout}{stderr}"), None);
+}
+
+/// Blocks included from a recorded file, and the test that regenerates the
+/// file and compares: (chapter, the include line, the test's file, a string
+/// that test must contain).
+const RECORDED: &[(&str, &str, &str, &str)] = &[(
+    "teachers.md",
+    "{{#include teachers/grades.txt}}",
+    "tools/grade/tests/class.rs",
+    "book/src/teachers/grades.txt",
+)];
+
+/// Blocks that are not a program's output: a formula, a query read from the
+/// repository, what the reader types.
+const NOT_OUTPUT: &[(&str, &str)] = &[
+    ("benchmarking.md", "requests/s  ≈  CPUs"),
+    (
+        "m8.md",
+        "{{#include ../../milestones/m8/queries/request-rate.promql}}",
+    ),
+    (
+        "m8.md",
+        "{{#include ../../milestones/m8/queries/p99-latency.promql}}",
+    ),
+];
+
+/// Quoted outputs no test reproduces yet: each names why. The guard fails
+/// when one of these is gone or has become reproduced, so the list only
+/// shrinks.
+const NOT_YET_REPRODUCED: &[(&str, &str, &str)] = &[
+    ("teachers.md", "sandbox: files", "just check's sandbox line"),
+    (
+        "teachers.md",
+        "{{#include teachers/bench.txt}}",
+        "just grade-bench; machine-dependent",
+    ),
+    ("benchmarking.md", "$ just compare m9", "the compare tool"),
+    (
+        "benchmarking.md",
+        "$ just bench m1 -z 1s -c 16",
+        "needs oha; machine-dependent",
+    ),
+    (
+        "benchmarking.md",
+        "$ ab -n 1000 -c 16 http://127.0.0.1:7878/      # m4",
+        "needs ab; machine-dependent",
+    ),
+    (
+        "benchmarking.md",
+        "$ ab -n 1000 -c 16 http://127.0.0.1:7878/      # m6",
+        "needs ab; machine-dependent",
+    ),
+    (
+        "benchmarking.md",
+        "$ wrk -t 2 -c 16 -d 3s http://127.0.0.1:7878/      # m4",
+        "needs wrk; machine-dependent",
+    ),
+    (
+        "benchmarking.md",
+        "$ wrk -t 2 -c 16 -d 3s http://127.0.0.1:7878/      # m6",
+        "needs wrk; machine-dependent",
+    ),
+    (
+        "benchmarking.md",
+        "$ wrk -t 2 -c 16 -d 2s http://127.0.0.1:7878/      # m1",
+        "needs wrk; machine-dependent",
+    ),
+    (
+        "comparison.md",
+        "Summary:",
+        "oha against m4; machine-dependent",
+    ),
+    (
+        "introduction.md",
+        "$ just run m1",
+        "the just echo and m1's first line",
+    ),
+    (
+        "introduction.md",
+        "sandbox: files",
+        "just check's sandbox line",
+    ),
+    ("m1.md", "$ curl -i http://127.0.0.1:7878/", "curl"),
+    (
+        "m1.md",
+        "$ curl -si http://127.0.0.1:7878/ | od -c | head -3",
+        "curl",
+    ),
+    (
+        "m1.md",
+        "$ curl -si --http1.0 http://127.0.0.1:7878/ | head -1",
+        "curl",
+    ),
+    (
+        "m1.md",
+        "$ curl -sSi http://127.0.0.1:7878/",
+        "curl's error",
+    ),
+    (
+        "m2.md",
+        "$ time curl -s http://127.0.0.1:7878/ > /dev/null",
+        "timings",
+    ),
+    (
+        "m3.md",
+        "$ time curl -s http://127.0.0.1:7878/ > /dev/null",
+        "timings",
+    ),
+    (
+        "m3.md",
+        "$ grep Threads /proc/$(pgrep -x m3)/status",
+        "thread counts",
+    ),
+    (
+        "m3.md",
+        "$ curl -si http://127.0.0.1:7878/ | head -1",
+        "curl",
+    ),
+    (
+        "m4.md",
+        "error[E0382]: use of moved value: `receiver`",
+        "a cargo build error",
+    ),
+    (
+        "m4.md",
+        "$ time curl -s http://127.0.0.1:7878/ > /dev/null",
+        "timings",
+    ),
+    (
+        "m4.md",
+        "Worker 1 got a job; executing.",
+        "worker order varies",
+    ),
+    (
+        "m4.md",
+        "$ curl -sSi http://127.0.0.1:7878/",
+        "curl's error",
+    ),
+    (
+        "m6.md",
+        "$ curl -sS http://127.0.0.1:7878/ -o /dev/null",
+        "curl's error",
+    ),
+    (
+        "m6.md",
+        "Worker 2 got a job; executing.",
+        "shutdown order varies",
+    ),
+    ("m6.md", "$ curl -si -X POST http://127.0.0.1:7878/", "curl"),
+    (
+        "m6.md",
+        "127.0.0.1:48526: hung up without sending a byte",
+        "refusal lines",
+    ),
+    ("m6.md", "$ cargo run -q -p m6 | head -n1", "m6 into head"),
+    (
+        "m7.md",
+        "GET / with 2 sleeps in flight: 4.721202 s",
+        "timings",
+    ),
+    (
+        "m7.md",
+        "GET / with 2 sleeps in flight: 0.000602 s",
+        "timings",
+    ),
+    (
+        "m8.md",
+        "$ curl -s http://127.0.0.1:7878/metrics",
+        "metrics",
+    ),
+    (
+        "m8.md",
+        "$ curl -s http://127.0.0.1:7878/metrics | grep -v -e '^#' -e _bucket",
+        "metrics",
+    ),
+    (
+        "m8.md",
+        "$ curl -s http://127.0.0.1:7878/metrics | grep 'bucket.*/sleep'",
+        "metrics",
+    ),
+    ("m8.md", "$ just run m8", "the log"),
+    ("m8.md", "$ RUST_LOG=warn just run m8", "the log"),
+    (
+        "m8.md",
+        "$ RUST_LOG=info,m8::request=off just run m8",
+        "the log",
+    ),
+    (
+        "m8.md",
+        "$ LOG_FORMAT=json cargo run -q -p m8 2> log.jsonl",
+        "the log",
+    ),
+    ("m8.md", "$ grep nothing log.jsonl", "the JSON log"),
+    (
+        "m8.md",
+        "$ cargo run -q -p m8 2> >(sleep 300)",
+        "m8's first line",
+    ),
+    ("m8.md", "log_lines_dropped_total 1512", "dropped log lines"),
+    ("m8.md", "{route=\"/\"} => 9613", "needs Prometheus"),
+    ("m8.md", "request 1476: no answer in 2 s", "a blocked log"),
+    (
+        "m8.md",
+        "$ bash -c 'exec 3<>/dev/tcp/127.0.0.1/7878; printf \"GET /\\033[2J HTTP/1.1\\r\\n\\r\\n\" >&3; head -1 <&3'",
+        "raw requests",
+    ),
+    (
+        "m8.md",
+        "2026-11-26T03:21:57.475300Z  INFO connection{client=127.0.0.1:50888}",
+        "the log of raw requests",
+    ),
+    ("m8.md", "{route=\"/sleep\"} => NaN", "needs Prometheus"),
+];
+
+/// Prose that quotes a panic: (chapter, the quote), and what checks it.
+const PROSE: &[(&str, &str, &str)] = &[
+    (
+        "introduction.md",
+        "`thread 'main' (28205) panicked at …`",
+        "the id m1_empty_connection's block shows",
+    ),
+    (
+        "introduction.md",
+        "`thread 'main' panicked at …`",
+        "the form without an id, of older toolchains",
+    ),
+    (
+        "m1.md",
+        "`thread 'main' panicked at`",
+        "the form without an id",
+    ),
+];
+
+/// Every chapter under book/src, as paths relative to it.
+fn chapter_names() -> Vec<&'static str> {
+    let mut names = Vec::new();
+    let mut dirs = vec![src_dir()];
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                let name = path.strip_prefix(src_dir()).unwrap().to_string_lossy();
+                names.push(&*Box::leak(name.into_owned().into_boxed_str()));
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
+/// The body of the test function `name` in this file.
+fn test_body(name: &str) -> Option<String> {
+    let source = include_str!("book_outputs.rs");
+    let start = source.find(&format!("\nfn {name}() {{\n"))?;
+    let end = source[start..].find("\n}\n")?;
+    Some(source[start..start + end].to_string())
+}
+
+#[test]
+fn every_quoted_output_is_reproduced() {
+    let mut problems = Vec::new();
+    let mut used =
+        vec![
+            false;
+            REPRODUCED.len() + RECORDED.len() + NOT_OUTPUT.len() + NOT_YET_REPRODUCED.len()
+        ];
+    for chapter in chapter_names() {
+        for b in blocks(chapter) {
+            if printed(&b).iter().all(|l| l.trim().is_empty()) {
+                continue; // only what the reader types
+            }
+            let has = |key: &str| b.lines.iter().any(|l| matches(l, key));
+            let mut covered = 0;
+            for (i, (c, key, test)) in REPRODUCED.iter().enumerate() {
+                if *c == chapter && has(key) {
+                    covered += 1;
+                    used[i] = true;
+                    match test_body(test) {
+                        Some(body) if body.contains(&format!("block({c:?}, {key:?})")) => {}
+                        Some(_) => problems.push(format!(
+                            "{c}:{}: test {test} does not read this block",
+                            b.line
+                        )),
+                        None => problems.push(format!(
+                            "{c}:{}: no test {test} in tests/milestones/book_outputs.rs",
+                            b.line
+                        )),
+                    }
+                }
+            }
+            let offset = REPRODUCED.len();
+            for (i, (c, include, file, needle)) in RECORDED.iter().enumerate() {
+                if *c == chapter && has(include) {
+                    covered += 1;
+                    used[offset + i] = true;
+                    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(file);
+                    if !fs::read_to_string(&path).is_ok_and(|t| t.contains(needle)) {
+                        problems.push(format!(
+                            "{c}:{}: {file} does not regenerate {needle}",
+                            b.line
+                        ));
+                    }
+                }
+            }
+            let offset = offset + RECORDED.len();
+            for (i, (c, key)) in NOT_OUTPUT.iter().enumerate() {
+                if *c == chapter && has(key) {
+                    covered += 1;
+                    used[offset + i] = true;
+                }
+            }
+            let offset = offset + NOT_OUTPUT.len();
+            for (i, (c, key, _)) in NOT_YET_REPRODUCED.iter().enumerate() {
+                if *c == chapter && has(key) {
+                    covered += 1;
+                    used[offset + i] = true;
+                }
+            }
+            match covered {
+                1 => {}
+                0 => problems.push(format!(
+                    "book/src/{chapter}:{}: a quoted output that no test reproduces: {:?}",
+                    b.line,
+                    b.lines.first()
+                )),
+                _ => problems.push(format!(
+                    "book/src/{chapter}:{}: named {covered} times in this file's lists",
+                    b.line
+                )),
+            }
+        }
+    }
+    if let Some(i) = used.iter().position(|u| !u) {
+        problems.push(format!(
+            "entry {i} of this file's lists names no block of the book (stale)"
+        ));
+    }
+
+    // Prose quotes of a panic, outside the blocks.
+    for chapter in chapter_names() {
+        let text = fs::read_to_string(src_dir().join(chapter)).unwrap();
+        let mut fenced = false;
+        for (n, line) in text.lines().enumerate() {
+            if line.trim_start_matches(['>', ' ']).starts_with("```") {
+                fenced = !fenced;
+                continue;
+            }
+            if fenced || !line.contains("panicked at") {
+                continue;
+            }
+            let known = PROSE
+                .iter()
+                .any(|(c, quote, _)| *c == chapter && line.contains(quote));
+            if !known {
+                problems.push(format!(
+                    "book/src/{chapter}:{}: a panic quoted in prose that no test reproduces",
+                    n + 1
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
