@@ -209,6 +209,11 @@ fn run_to_exit(milestone: &str, args: &[&str], env: &[(&str, &str)]) -> (String,
 /// one of its lines with, the test). The guard checks that the test exists
 /// in this file and reads that very block.
 const REPRODUCED: &[(&str, &str, &str)] = &[
+    (
+        "m8.md",
+        "$ bash -c 'exec 3<>/dev/tcp/127.0.0.1/7878; printf \"GET /\\033[2J HTTP/1.1\\r\\n\\r\\n\" >&3; head -1 <&3'",
+        "m8_raw_requests",
+    ),
     ("m1.md", "$ curl -i http://127.0.0.1:7878/", "m1_curl_root"),
     (
         "m1.md",
@@ -346,6 +351,35 @@ fn m1_curl_http_1_0() {
     let server = start("m1", &["127.0.0.1:0"]);
     let response = server.send(&curl_request(server.addr, "1.0"));
     assert_block_is(&block, &response.status_line(), None);
+}
+
+/// Four requests typed as raw bytes; the block shows each answer's first
+/// line. Each `printf` argument is sent as the shell's printf writes it.
+#[test]
+fn m8_raw_requests() {
+    let block = block(
+        "m8.md",
+        "$ bash -c 'exec 3<>/dev/tcp/127.0.0.1/7878; printf \"GET /\\033[2J HTTP/1.1\\r\\n\\r\\n\" >&3; head -1 <&3'",
+    );
+    let server = start("m8", &["127.0.0.1:0"]);
+    let requests: [&[u8]; 4] = [
+        b"GET /\x1b[2J HTTP/1.1\r\n\r\n",
+        b"GET /a\"b HTTP/1.1\r\n\r\n",
+        b"GET /x\r\n INFO m8: served uri=\"/admin\" HTTP/1.1\r\n\r\n",
+        b"PUT\t/ HTTP/1.1\r\n\r\n",
+    ];
+    let commands = block.lines.iter().filter(|l| l.starts_with("$ ")).count();
+    assert_eq!(
+        commands,
+        requests.len(),
+        "book/src/m8.md:{}: one request per command",
+        block.line
+    );
+    let real: Vec<String> = requests
+        .iter()
+        .map(|r| server.send(r).status_line())
+        .collect();
+    assert_block_is(&block, &real.join("\n"), None);
 }
 
 /// Blocks included from a recorded file, and the test that regenerates the
@@ -541,11 +575,6 @@ const NOT_YET_REPRODUCED: &[(&str, &str, &str)] = &[
     ("m8.md", "log_lines_dropped_total 1512", "dropped log lines"),
     ("m8.md", "{route=\"/\"} => 9613", "needs Prometheus"),
     ("m8.md", "request 1476: no answer in 2 s", "a blocked log"),
-    (
-        "m8.md",
-        "$ bash -c 'exec 3<>/dev/tcp/127.0.0.1/7878; printf \"GET /\\033[2J HTTP/1.1\\r\\n\\r\\n\" >&3; head -1 <&3'",
-        "raw requests",
-    ),
     (
         "m8.md",
         "2026-11-26T03:21:57.475300Z  INFO connection{client=127.0.0.1:50888}",
