@@ -621,6 +621,11 @@ const PROSE: &[(&str, &str, &str)] = &[
         "`thread 'main' panicked at`",
         "the form without an id",
     ),
+    (
+        "teachers/answers.md",
+        "(…) panicked at`, the client's address",
+        "tests/answers: m3_1_a_panic_names_its_client",
+    ),
 ];
 
 /// Every chapter under book/src, as paths relative to it.
