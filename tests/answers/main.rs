@@ -465,7 +465,7 @@ fn start_sleep(server: &Server) -> TcpStream {
 fn m7_1_blocking_sleeps_on_the_blocking_pool_leave_get_free() {
     let copy = patched("m7", "m7-1");
     let dir = copy.path().join("m7");
-    assert_passes("m7", &dir, &["idle-connections", "parallel"]);
+    assert_passes("m7", &dir, &["sleep", "parallel", "idle-connections"]);
     let server = Server::start(&dir, &[("SLEEP_MS", "3000")]);
     let sleeping: Vec<TcpStream> = (0..4).map(|_| start_sleep(&server)).collect();
     let start = Instant::now();
@@ -479,7 +479,7 @@ fn m7_1_blocking_sleeps_on_the_blocking_pool_leave_get_free() {
 fn m7_2_the_101st_connection_waits_until_one_of_100_ends() {
     let copy = patched("m7", "m7-2");
     let dir = copy.path().join("m7");
-    assert_passes("m7", &dir, &["idle-connections", "parallel"]);
+    assert_passes("m7", &dir, &["sleep", "parallel", "idle-connections"]);
     let server = Server::start(&dir, &[]);
     // A hundred clients that send nothing: each holds a permit until the
     // server's 5 s deadline, or until it hangs up.
@@ -511,7 +511,7 @@ fn m7_2_the_101st_connection_waits_until_one_of_100_ends() {
 fn m7_3_one_thread_still_sleeps_in_parallel() {
     let copy = patched("m7", "m7-3");
     let dir = copy.path().join("m7");
-    assert_passes("m7", &dir, &["idle-connections", "parallel"]);
+    assert_passes("m7", &dir, &["sleep", "parallel", "idle-connections"]);
     let server = Server::start(&dir, &[("SLEEP_MS", "1000")]);
     let start = Instant::now();
     let sleeping: Vec<TcpStream> = (0..50).map(|_| start_sleep(&server)).collect();
