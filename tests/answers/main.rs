@@ -479,7 +479,14 @@ fn m7_1_blocking_sleeps_on_the_blocking_pool_leave_get_free() {
 fn m7_2_the_101st_connection_waits_until_one_of_100_ends() {
     let copy = patched("m7", "m7-2");
     let dir = copy.path().join("m7");
-    assert_passes("m7", &dir, &["sleep", "parallel", "idle-connections"]);
+    // The check's GET / is the 101st client, behind 100 idle ones.
+    let output = check("m7", &dir, &["idle-connections"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("✗ idle-connections ")),
+        "{stdout}"
+    );
     let server = Server::start(&dir, &[]);
     // A hundred clients that send nothing: each holds a permit until the
     // server's 5 s deadline, or until it hangs up.
