@@ -12,5 +12,6 @@ pub mod git;
 pub mod history;
 pub mod output;
 pub mod readme;
+pub mod report;
 pub mod run;
 pub mod stages;

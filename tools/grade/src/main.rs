@@ -5,7 +5,7 @@
 
 use clap::Parser;
 use grade::{
-    output,
+    output, report,
     run::{self, Options, Status},
     stages,
 };
@@ -41,6 +41,12 @@ struct Cli {
     /// 0 if it passes, 1 if not (for GitHub Classroom's autograding)
     #[arg(long, value_name = "ID")]
     stage: Option<String>,
+
+    /// Also write a report to read in a browser into DIR: the table, a
+    /// page per stage with every reflection and screenshot, a page per
+    /// student (DIR is created; a report written before is replaced)
+    #[arg(long, value_name = "DIR", conflicts_with = "stage")]
+    html: Option<PathBuf>,
 
     /// How many stages are checked at the same time
     #[arg(short, long, default_value_t = 16, value_name = "N",
@@ -173,6 +179,16 @@ fn main() -> ExitCode {
             Status::Pass => ExitCode::SUCCESS,
             _ => ExitCode::FAILURE,
         };
+    }
+    if let Some(dir) = &cli.html {
+        let started = std::time::Instant::now();
+        if let Err(problem) = report::write(&cwd.join(dir), &results, &cwd) {
+            eprintln!("error: {problem}");
+            return ExitCode::from(1);
+        }
+        if std::env::var_os("GRADE_REPORT_TIMING").is_some() {
+            eprintln!("report written in {:.3} s", started.elapsed().as_secs_f64());
+        }
     }
     if cli.json {
         println!("{}", output::json(&results, &protections));

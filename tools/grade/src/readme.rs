@@ -32,6 +32,14 @@ pub struct Reading {
     pub words: usize,
     /// The screenshot that counts, for a stage that needs one and has one.
     pub screenshot: Option<Screenshot>,
+    /// The section's Markdown as written, its headings left out: what the
+    /// HTML report renders.
+    #[serde(skip)]
+    pub markdown: String,
+    /// Every image of the section as written (`![…](dest)`, `<img src>`),
+    /// with its path in the repository when it names a file there.
+    #[serde(skip)]
+    pub images: Vec<(String, Option<String>)>,
 }
 
 /// The screenshot that counted for a stage.
@@ -128,7 +136,7 @@ enum Piece {
     /// A heading (ATX or setext): 1–6 for `#`…`######`; 7 for a line that
     /// is all bold (`**Commit 3 Reflection notes**`) or a paragraph that is
     /// only a short line naming a stage (`Reflection 1`), as students write.
-    Heading { level: u8, text: String },
+    Heading { level: u8, text: String, at: usize },
     /// Words of prose: text and inline code, never link URLs or HTML tags.
     Words(usize),
     /// An image's destination as written: `![…](dest)`, `<img src="dest">`.
@@ -155,6 +163,8 @@ struct Document {
     folder: String,
     /// The repository's files that it embeds as images, anywhere.
     embedded: HashSet<String>,
+    /// Its text, for the Markdown of a section.
+    source: String,
 }
 
 /// A stage's section: the pieces under its headings.
@@ -163,6 +173,8 @@ struct Section<'d> {
     words: usize,
     images: Vec<&'d str>,
     broken: Vec<&'d str>,
+    /// Its Markdown, headings left out.
+    markdown: String,
 }
 
 /// Where an image's destination points.
@@ -182,7 +194,10 @@ impl Document {
         let options =
             Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
         let mut reader = Reader::default();
-        for event in Parser::new_ext(readme, options) {
+        for (event, range) in Parser::new_ext(readme, options).into_offset_iter() {
+            if reader.paragraph.is_none() {
+                reader.at = range.start;
+            }
             reader.event(event);
         }
         reader.flush();
@@ -191,6 +206,7 @@ impl Document {
             name: name.to_string(),
             folder: name.rsplit_once('/').map_or("", |(f, _)| f).to_string(),
             embedded: HashSet::new(),
+            source: readme.to_string(),
         };
         document.embedded = document
             .pieces
@@ -237,6 +253,18 @@ impl Document {
             headings: section.headings.iter().map(|h| h.to_string()).collect(),
             words,
             screenshot: screenshot.clone().and_then(Result::ok),
+            markdown: section.markdown.clone(),
+            images: section
+                .images
+                .iter()
+                .map(|i| {
+                    let file = match self.locate(i) {
+                        Located::File(path) => Some(path),
+                        _ => None,
+                    };
+                    (i.to_string(), file)
+                })
+                .collect(),
         };
         let finding = if words < MIN_WORDS {
             Err(format!(
@@ -270,7 +298,7 @@ impl Document {
             .iter()
             .enumerate()
             .filter_map(|(i, p)| match p {
-                Piece::Heading { level, text } => Some((i, *level, text.as_str())),
+                Piece::Heading { level, text, .. } => Some((i, *level, text.as_str())),
                 _ => None,
             })
             .collect();
@@ -292,7 +320,8 @@ impl Document {
             return None;
         }
         let mut inside = vec![false; self.pieces.len()];
-        for &(start, level, _) in &chosen {
+        let mut markdown = String::new();
+        for &(start, level, heading) in &chosen {
             let end = headings
                 .iter()
                 .find(|&&(i, l, text)| {
@@ -304,12 +333,15 @@ impl Document {
                 })
                 .map_or(self.pieces.len(), |h| h.0);
             inside[start + 1..end].fill(true);
+            markdown.push_str(&self.markdown(start, end, heading));
+            markdown.push_str("\n\n");
         }
         let mut section = Section {
             headings: chosen.iter().map(|h| h.2).collect(),
             words: 0,
             images: Vec::new(),
             broken: Vec::new(),
+            markdown,
         };
         for (i, piece) in self.pieces.iter().enumerate() {
             if !inside[i] || chosen.iter().any(|h| h.0 == i) {
@@ -323,6 +355,42 @@ impl Document {
             }
         }
         Some(section)
+    }
+
+    /// The Markdown from the heading at piece `start` to the piece `end`
+    /// (a heading, or the end), without the heading's own line(s).
+    fn markdown(&self, start: usize, end: usize, heading: &str) -> String {
+        let at = |i: usize| match self.pieces.get(i) {
+            Some(Piece::Heading { at, .. }) => (*at).min(self.source.len()),
+            _ => self.source.len(),
+        };
+        let (from, to) = (at(start), at(end));
+        let Some(text) = self.source.get(from..to.max(from)) else {
+            return String::new();
+        };
+        let key = |s: &str| {
+            s.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        };
+        let wanted = key(heading);
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let skip = lines
+            .iter()
+            .position(|l| !wanted.is_empty() && key(l).contains(&wanted))
+            .map_or(1, |i| i + 1);
+        let mut rest = lines.get(skip..).unwrap_or_default().iter();
+        // A setext heading's underline.
+        let mut rest_text: String = String::new();
+        if let Some(first) = rest.next() {
+            let t = first.trim();
+            if !(t.len() >= 2 && (t.chars().all(|c| c == '=') || t.chars().all(|c| c == '-'))) {
+                rest_text.push_str(first);
+            }
+        }
+        rest.for_each(|l| rest_text.push_str(l));
+        rest_text
     }
 
     /// The screenshot of a section: the first image in the repository, else
@@ -448,10 +516,14 @@ impl Document {
 #[derive(Default)]
 struct Reader<'a> {
     pieces: Vec<Piece>,
+    /// Where in the source the block being read starts.
+    at: usize,
     /// Text not yet counted: the parser splits a run of text into events.
     text: String,
     /// The heading being read: where it goes, its level and its text.
     heading: Option<(usize, u8, String)>,
+    /// Where the heading being read starts in the source (its block).
+    heading_at: usize,
     /// Inside a code block, whose text is not prose.
     code: bool,
     /// Inside an autolink (`<https://…>`), whose text is its URL.
@@ -590,12 +662,21 @@ impl<'a> Reader<'a> {
     fn start_heading(&mut self, level: u8) {
         self.flush();
         self.heading = Some((self.pieces.len(), level, String::new()));
+        self.heading_at = self.at;
     }
 
     fn end_heading(&mut self) {
         if let Some((at, level, text)) = self.heading.take() {
             let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            self.pieces.insert(at, Piece::Heading { level, text });
+            let source = self.heading_at;
+            self.pieces.insert(
+                at,
+                Piece::Heading {
+                    level,
+                    text,
+                    at: source,
+                },
+            );
         }
     }
 
