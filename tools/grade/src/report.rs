@@ -135,7 +135,12 @@ pub fn write(dir: &Path, results: &[RepoResult], cwd: &Path) -> Result<(), Strin
                     match file {
                         Some(path) => {
                             let stem = student.page.trim_end_matches(".html");
-                            match copy_image(&root, path, &img, &format!("{stem}-{}-{n}-{k}", stage.stage)) {
+                            match copy_image(
+                                &root,
+                                path,
+                                &img,
+                                &format!("{stem}-{}-{n}-{k}", stage.stage),
+                            ) {
                                 Ok(name) => {
                                     copied.insert(dest.clone(), name.clone());
                                     entry.images.push(name);
@@ -201,7 +206,10 @@ pub fn write(dir: &Path, results: &[RepoResult], cwd: &Path) -> Result<(), Strin
         };
         files.push((s.page.clone(), render_page(&page)?));
     }
-    files.push(("style.css".into(), include_str!("../templates/style.css").into()));
+    files.push((
+        "style.css".into(),
+        include_str!("../templates/style.css").into(),
+    ));
     files.push((MARKER.into(), "written by `just grade --html`\n".into()));
     for (name, text) in files {
         let path = dir.join(&name);
@@ -211,7 +219,8 @@ pub fn write(dir: &Path, results: &[RepoResult], cwd: &Path) -> Result<(), Strin
 }
 
 fn render_page(t: &impl Template) -> Result<String, String> {
-    t.render().map_err(|e| format!("cannot render the report: {e}"))
+    t.render()
+        .map_err(|e| format!("cannot render the report: {e}"))
 }
 
 /// Creates `dir`, or empties a report written before.
@@ -247,10 +256,12 @@ fn names(results: &[RepoResult]) -> Vec<Student> {
                 .map_or(r.repository.clone(), |n| n.to_string_lossy().into_owned());
             let safe: String = name
                 .chars()
-                .map(|c| match c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    true => c,
-                    false => '_',
-                })
+                .map(
+                    |c| match c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        true => c,
+                        false => '_',
+                    },
+                )
                 .collect();
             let mut page = format!("student-{safe}.html");
             let mut n = 2;
@@ -312,7 +323,8 @@ pub fn copy_image(root: &Path, path: &str, img: &Path, stem: &str) -> Result<Str
 /// (`copied` maps a destination as written to its file in the report),
 /// remote ones as links, and everything else through ammonia.
 pub fn render(markdown: &str, copied: &HashMap<String, String>) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut events = Vec::new();
     let mut skip = 0usize;
     for event in Parser::new_ext(markdown, options) {
@@ -387,7 +399,9 @@ fn share(entries: &mut [Entry]) -> Vec<Pair> {
     let texts: Vec<Vec<String>> = entries.iter().map(|e| words(&e.html)).collect();
     let mut pairs = Vec::new();
     for stage in STAGES.iter().map(|s| s.id) {
-        let members: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].stage == stage).collect();
+        let members: Vec<usize> = (0..entries.len())
+            .filter(|&i| entries[i].stage == stage)
+            .collect();
         let mut seen: HashMap<&[String], Vec<(usize, usize)>> = HashMap::new();
         for &i in &members {
             let mut mine = HashSet::new();
@@ -425,7 +439,12 @@ fn share(entries: &mut [Entry]) -> Vec<Pair> {
                 let (na, nb) = (entries[a].student.clone(), entries[b].student.clone());
                 entries[a].shared.push((nb.clone(), text.clone()));
                 entries[b].shared.push((na.clone(), text.clone()));
-                pairs.push(Pair { stage, a: na, b: nb, words: text });
+                pairs.push(Pair {
+                    stage,
+                    a: na,
+                    b: nb,
+                    words: text,
+                });
             }
         }
     }

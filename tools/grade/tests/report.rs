@@ -1,0 +1,258 @@
+//! The HTML report of `grade --html`: its files, its links, each student's
+//! section and screenshot on each stage page, read with a real HTML parser;
+//! a hostile README kept out; shared passages paired.
+
+use grade::{
+    readme, report,
+    run::{RepoResult, StageResult, Status},
+    stages::STAGES,
+};
+use scraper::{Html, Selector};
+use std::{fs, path::Path, process::Command};
+
+fn page(dir: &Path, name: &str) -> Html {
+    let text = fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    Html::parse_document(&text)
+}
+
+fn select<'a>(html: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
+    html.select(&Selector::parse(css).unwrap()).collect()
+}
+
+/// Every `href` and `src` of every page is a file of the report (anchors
+/// aside) or an external http(s) link.
+fn assert_links_resolve(dir: &Path) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".html") {
+            continue;
+        }
+        let html = page(dir, &name);
+        for element in select(&html, "[href], [src]") {
+            let value = element.attr("href").or(element.attr("src")).unwrap();
+            if value.starts_with("https://") || value.starts_with("http://") {
+                assert_eq!(element.value().name(), "a", "{name}: remote {value} loaded");
+                continue;
+            }
+            let file = value.split('#').next().unwrap();
+            let target = if file.is_empty() { name.as_str() } else { file };
+            assert!(
+                dir.join(target).is_file(),
+                "{name}: {value} does not resolve"
+            );
+        }
+    }
+}
+
+/// A repository's results as the grader builds them, from its README.
+fn result(repository: &str, readme_text: &str, files: &[&str]) -> RepoResult {
+    let files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+    let mut found = readme::findings(Some(readme_text), "README.md", &files);
+    RepoResult {
+        repository: repository.to_string(),
+        stages: STAGES
+            .iter()
+            .map(|s| StageResult {
+                stage: s.id,
+                commit: Some("0123abcd".into()),
+                status: Status::Pass,
+                details: "✓ root".into(),
+                message: Some(format!("Commit {}", s.id)),
+                why: None,
+                others: Vec::new(),
+                found_in: None,
+                readme: found.remove(s.id).and_then(|f| f.1),
+            })
+            .collect(),
+        branch: None,
+        branch_note: None,
+    }
+}
+
+#[test]
+fn a_fixture_class_gives_a_report_with_every_section_and_screenshot() {
+    let class = tempfile::tempdir().unwrap();
+    let names = grade::fixtures::class(class.path(), 3, 0).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("report");
+    let mut args = vec![
+        "--unsandboxed".to_string(),
+        "--html".into(),
+        dir.display().to_string(),
+    ];
+    args.extend(
+        names
+            .iter()
+            .map(|n| class.path().join(n).display().to_string()),
+    );
+    let run = Command::new(env!("CARGO_BIN_EXE_grade"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains("student-01"),
+        "the table is still printed: {stdout}"
+    );
+    for file in [
+        "index.html",
+        "style.css",
+        "stage-1.html",
+        "stage-bonus.html",
+        "student-student-01.html",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    assert_links_resolve(&dir);
+    let index = page(&dir, "index.html");
+    assert_eq!(select(&index, "table.grid tbody tr").len(), 3);
+    for stage in ["2", "3"] {
+        let html = page(&dir, &format!("stage-{stage}.html"));
+        let entries = select(&html, "article.entry");
+        assert_eq!(entries.len(), 3, "stage {stage}");
+        for (entry, name) in entries.iter().zip(&names) {
+            assert!(
+                entry.text().any(|t| t.contains(name.as_str())),
+                "{name} on stage {stage}"
+            );
+            let shot = Selector::parse("img.screenshot").unwrap();
+            let img = entry
+                .select(&shot)
+                .next()
+                .unwrap_or_else(|| panic!("{name}: no screenshot"));
+            assert!(dir.join(img.attr("src").unwrap()).is_file());
+            let reflection = Selector::parse(".reflection p").unwrap();
+            assert!(
+                entry.select(&reflection).next().is_some(),
+                "{name}: no reflection"
+            );
+        }
+    }
+    // A report written before is replaced; another folder is refused.
+    let again = Command::new(env!("CARGO_BIN_EXE_grade"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    let other = out.path().join("other");
+    fs::create_dir(&other).unwrap();
+    fs::write(other.join("notes.txt"), "mine").unwrap();
+    args[2] = other.display().to_string();
+    let refused = Command::new(env!("CARGO_BIN_EXE_grade"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(other.join("notes.txt").is_file());
+}
+
+const PROSE: &str = "The server reads the request line by line until the empty line that ends the headers and then it prints what the browser sent";
+
+#[test]
+fn a_hostile_readme_leaves_nothing_harmful_in_the_report() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path().join("mallory");
+    fs::create_dir_all(root.join("shots")).unwrap();
+    // A 50 MiB image, sparse; a symlink to /etc/passwd named as a screenshot.
+    let big = fs::File::create(root.join("shots/big.png")).unwrap();
+    big.set_len(50 * 1024 * 1024).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", root.join("commit2.png")).unwrap();
+    fs::write(repo.path().join("outside.png"), b"\x89PNG outside").unwrap();
+    let text = format!(
+        "# Reflection\n\n## Commit 1 Reflection notes\n\n{PROSE}.\n\n<script>alert(1)</script>\n\
+         <img src=x onerror=\"alert(2)\">\n[click](javascript:alert(3))\n\n\
+         <iframe src=\"https://evil.example/\"></iframe>\n\n<form action=\"https://evil.example\"><input></form>\n\n\
+         <p style=\"color:red\" onclick=\"alert(4)\">styled</p><style>body{{display:none}}</style>\n\n\
+         ## Commit 2 Reflection notes\n\n{PROSE}.\n\n![a](commit2.png)\n![b](shots/big.png)\n\
+         ![c](../outside.png)\n![d](https://tracker.example/pixel.png)\n"
+    );
+    let files = ["README.md", "commit2.png", "shots/big.png"];
+    let results = vec![result(&root.display().to_string(), &text, &files)];
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("r");
+    report::write(&dir, &results, Path::new("/")).unwrap();
+    assert_links_resolve(&dir);
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "html") {
+            let html = Html::parse_document(&fs::read_to_string(&path).unwrap());
+            for css in [
+                "script",
+                "iframe",
+                "form",
+                "input",
+                "style",
+                "[style]",
+                "[onerror]",
+                "[onclick]",
+            ] {
+                assert!(select(&html, css).is_empty(), "{}: {css}", path.display());
+            }
+            for a in select(&html, "a[href]") {
+                assert!(
+                    !a.attr("href")
+                        .unwrap()
+                        .to_lowercase()
+                        .starts_with("javascript")
+                );
+            }
+            for img in select(&html, "img") {
+                assert!(
+                    img.attr("src").is_none_or(|s| s.starts_with("img/")),
+                    "{:?}",
+                    img.attr("src")
+                );
+            }
+        }
+    }
+    let copied: Vec<_> = fs::read_dir(dir.join("img")).unwrap().collect();
+    assert!(copied.is_empty(), "nothing is copied: {copied:?}");
+    let stage2 = fs::read_to_string(dir.join("stage-2.html")).unwrap();
+    assert!(
+        stage2.contains("https://tracker.example/pixel.png"),
+        "the remote image shown as a link"
+    );
+    assert!(stage2.contains("symbolic link"));
+    assert!(stage2.contains("larger than"));
+}
+
+#[test]
+fn a_shared_paragraph_is_paired_and_same_headings_with_other_text_are_not() {
+    let a = format!(
+        "## Commit 1 Reflection notes\n\nFirst I tried things. {PROSE}, and that was all of it.\n"
+    );
+    let b = format!(
+        "## Commit 1 Reflection notes\n\n**{}**\n",
+        PROSE.to_uppercase()
+    );
+    let c = "## Commit 1 Reflection notes\n\nMy own words about the buffered reader: it wraps the stream, gives lines, and the loop stops at the blank line after headers, which I printed to the terminal.\n";
+    let results = vec![
+        result("alice", &a, &["README.md"]),
+        result("bob", &b, &["README.md"]),
+        result("carol", c, &["README.md"]),
+    ];
+    let out = tempfile::tempdir().unwrap();
+    report::write(out.path(), &results, Path::new("/")).unwrap();
+    let index = page(out.path(), "index.html");
+    let pairs: Vec<String> = select(&index, "ul.pairs li")
+        .iter()
+        .map(|li| li.text().collect())
+        .collect();
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert!(
+        pairs[0].contains("alice") && pairs[0].contains("bob"),
+        "{pairs:?}"
+    );
+    assert!(
+        pairs[0].contains("the server reads the request line by line"),
+        "{pairs:?}"
+    );
+    assert!(!pairs[0].contains("carol"));
+    let stage = page(out.path(), "stage-1.html");
+    assert_eq!(select(&stage, ".shared mark").len(), 2);
+}
