@@ -161,6 +161,12 @@ fn main() -> ExitCode {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
+    if let Some(dir) = &cli.html
+        && let Err(problem) = report::usable(&Path::new(&cwd).join(dir))
+    {
+        eprintln!("error: {problem}");
+        return ExitCode::from(2);
+    }
     let results = run::grade(&cli.repositories, Path::new(&cwd), &options, &progress);
     bar.finish_and_clear();
 

@@ -224,22 +224,29 @@ fn render_page(t: &impl Template) -> Result<String, String> {
 }
 
 /// Creates `dir`, or empties a report written before.
+/// Whether the report may be written into `dir`: a folder that does not
+/// exist yet, an empty one, or a report written before. Asked before the
+/// class is graded, so that a wrong folder costs no grading time.
+pub fn usable(dir: &Path) -> Result<bool, String> {
+    if !dir.exists() {
+        return Ok(false);
+    }
+    let entries = fs::read_dir(dir)
+        .map_err(|e| format!("{} is not a folder to write into: {e}", dir.display()))?
+        .count();
+    if entries > 0 && !dir.join(MARKER).is_file() {
+        return Err(format!(
+            "{} exists and is not empty, nor a report written before: \
+             choose another folder",
+            dir.display()
+        ));
+    }
+    Ok(entries > 0)
+}
+
 fn prepare(dir: &Path) -> Result<(), String> {
-    if dir.exists() {
-        let entries = fs::read_dir(dir)
-            .map_err(|e| format!("{} is not a folder to write into: {e}", dir.display()))?
-            .count();
-        if entries > 0 {
-            if !dir.join(MARKER).is_file() {
-                return Err(format!(
-                    "{} exists and is not empty, nor a report written before: \
-                     choose another folder",
-                    dir.display()
-                ));
-            }
-            fs::remove_dir_all(dir)
-                .map_err(|e| format!("cannot replace {}: {e}", dir.display()))?;
-        }
+    if usable(dir)? {
+        fs::remove_dir_all(dir).map_err(|e| format!("cannot replace {}: {e}", dir.display()))?;
     }
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
 }

@@ -147,7 +147,19 @@ fn a_fixture_class_gives_a_report_with_every_section_and_screenshot() {
         .args(&args)
         .output()
         .unwrap();
-    assert!(!refused.status.success());
+    // Refused at once, before the class is graded: exit 2, one line.
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.ends_with(
+            "exists and is not empty, nor a report written before: choose another folder\n"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8_lossy(&refused.stdout).lines().count() <= 1,
+        "it graded"
+    );
     assert!(other.join("notes.txt").is_file());
 }
 
