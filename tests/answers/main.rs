@@ -29,24 +29,7 @@ fn answers_dir() -> PathBuf {
 /// The course's `start` or `check` binary, built once for all the tests.
 fn tool(name: &str) -> PathBuf {
     static PROFILE_DIR: OnceLock<PathBuf> = OnceLock::new();
-    let dir = PROFILE_DIR.get_or_init(|| {
-        // This test runs from target/<profile>/deps/.
-        let exe = std::env::current_exe().expect("the test binary has a path");
-        let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") => "dev",
-            Some(other) => other,
-            None => panic!("unexpected test binary path {}", exe.display()),
-        };
-        let cargo = std::env::var("CARGO").unwrap_or("cargo".to_string());
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "--bins", "--profile", profile])
-            .args(["--package", "start", "--package", "check"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building start and check failed");
-        profile_dir
-    });
+    let dir = PROFILE_DIR.get_or_init(|| harness::build_binaries(&["start", "check"]));
     dir.join(name)
 }
 

@@ -17,30 +17,7 @@ use std::{
 /// with the profile of these tests.
 fn binary(stage: &str) -> PathBuf {
     static PROFILE_DIR: OnceLock<PathBuf> = OnceLock::new();
-    let dir = PROFILE_DIR.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test binary has a path");
-        let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") => "dev",
-            Some(other) => other,
-            None => panic!("unexpected test binary path {}", exe.display()),
-        };
-        let cargo = std::env::var("CARGO").unwrap_or("cargo".to_string());
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "--bins", "--profile", profile])
-            .args([
-                "--package",
-                "stage1",
-                "--package",
-                "stage2",
-                "--package",
-                "check",
-            ])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the stages failed");
-        profile_dir
-    });
+    let dir = PROFILE_DIR.get_or_init(|| harness::build_binaries(&["stage1", "stage2", "check"]));
     dir.join(stage)
 }
 

@@ -8,7 +8,7 @@ use std::{
     io::{Read, Write},
     net::{SocketAddr, TcpStream},
     os::unix::process::CommandExt,
-    path::{Path, PathBuf},
+    path::PathBuf,
     process::{Command, ExitStatus},
     sync::{Arc, Mutex, OnceLock, mpsc},
     thread::{self, JoinHandle},
@@ -25,33 +25,11 @@ pub fn milestones() -> Vec<&'static str> {
 /// Far above any timing a test asserts, so it only ends hung tests.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// The path of a milestone's binary, built on first use.
-///
-/// Cargo builds binaries for the integration tests of their own package only,
-/// and these tests live in the workspace's root package, so the harness asks
-/// Cargo to build the milestones, once per test run, with the profile these
-/// tests were built with.
+/// The path of a milestone's binary, built on first use (once per test
+/// run, with the profile of these tests).
 pub fn binary(milestone: &str) -> PathBuf {
     static PROFILE_DIR: OnceLock<PathBuf> = OnceLock::new();
-    let dir = PROFILE_DIR.get_or_init(|| {
-        // This test runs from target/<profile>/deps/.
-        let exe = std::env::current_exe().expect("the test binary has a path");
-        let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") => "dev",
-            Some(other) => other,
-            None => panic!("unexpected test binary path {}", exe.display()),
-        };
-        let cargo = std::env::var("CARGO").unwrap_or("cargo".to_string());
-        let mut build = Command::new(cargo);
-        build.args(["build", "--quiet", "--bins", "--profile", profile]);
-        for m in milestones() {
-            build.args(["--package", m]);
-        }
-        let status = build.status().expect("cargo runs");
-        assert!(status.success(), "building the milestones failed");
-        profile_dir
-    });
+    let dir = PROFILE_DIR.get_or_init(|| harness::build_binaries(&milestones()));
     dir.join(milestone)
 }
 

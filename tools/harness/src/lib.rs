@@ -23,10 +23,39 @@ pub use milestones::{Kind, MILESTONES, Milestone};
 pub use process::{Process, StartError};
 pub use stages::{STAGES, Stage};
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
 
 /// The repository root: this package sits in `tools/harness`.
 pub fn repo_root() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     root.canonicalize().unwrap_or(root)
+}
+
+/// Builds the binaries of `packages` with the profile the running test was
+/// built with, and returns the folder they are in.
+///
+/// Cargo builds binaries for the integration tests of their own package
+/// only: a test of another package (the root package's tests of the
+/// milestones, say) asks Cargo itself, once per test run.
+pub fn build_binaries(packages: &[&str]) -> PathBuf {
+    // A test runs from target/<profile>/deps/.
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => "dev",
+        Some(other) => other,
+        None => panic!("unexpected test binary path {}", exe.display()),
+    };
+    let cargo = std::env::var("CARGO").unwrap_or("cargo".to_string());
+    let mut build = Command::new(cargo);
+    build.args(["build", "--quiet", "--bins", "--profile", profile]);
+    for package in packages {
+        build.args(["--package", package]);
+    }
+    let status = build.status().expect("cargo runs");
+    assert!(status.success(), "building {packages:?} failed");
+    profile_dir
 }
