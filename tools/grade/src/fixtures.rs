@@ -29,6 +29,12 @@ pub struct Fixture {
     pub screenshots: bool,
     /// One stage whose code is broken, and how.
     pub broken: Option<(&'static str, Broken)>,
+    /// Whose words the reflections are in: students of a class write
+    /// differently ([`reflection`]).
+    pub voice: usize,
+    /// Whether the reflection on stage 1 quotes a paragraph of the course's
+    /// book.
+    pub quotes_the_book: bool,
 }
 
 impl Fixture {
@@ -41,6 +47,8 @@ impl Fixture {
             bonus: true,
             screenshots: true,
             broken: None,
+            voice: 0,
+            quotes_the_book: false,
         }
     }
 
@@ -147,8 +155,12 @@ impl Fixture {
         for stage in stages {
             let title = if *stage == "bonus" { "Bonus" } else { stage };
             readme.push_str(&format!(
-                "## Commit {title} Reflection notes\n\n{REFLECTION}\n"
+                "## Commit {title} Reflection notes\n\n{}\n",
+                reflection(self.voice, stage)
             ));
+            if self.quotes_the_book && *stage == "1" {
+                readme.push_str(&format!("\nFrom the course's book: {}\n", book_paragraph()));
+            }
             if self.screenshots && matches!(*stage, "2" | "3") {
                 let image = format!("assets/images/commit{stage}.png");
                 fs::create_dir_all(dir.join("assets/images"))?;
@@ -167,6 +179,11 @@ pub fn class(dir: &Path, count: usize, sleep_ms: u64) -> io::Result<Vec<String>>
     let mut names = Vec::new();
     for i in 1..=count {
         let mut fixture = Fixture::complete(sleep_ms);
+        // Every student writes their own reflections, but for one in ten
+        // who hands in the words of the student four before, and one in
+        // ten who quotes the book.
+        fixture.voice = if i % 10 == 7 { i - 4 } else { i };
+        fixture.quotes_the_book = i % 10 == 5;
         match i % 4 {
             1 => fixture.drifted_messages = true,
             2 => fixture.extra_commits = true,
@@ -215,10 +232,59 @@ fn commit(dir: &Path, message: &str) -> io::Result<()> {
     )
 }
 
-const REFLECTION: &str = "In this commit the server reads what the browser sends through a \
-BufReader over the TCP stream, and I learned how an HTTP request and response are laid out: a \
-request line, headers, an empty line, then the body. Each step makes the server a little more \
-complete, and a little more honest about what it still gets wrong.";
+/// A reflection on `stage` in the words of student `voice`: the same
+/// sentences for everyone, but a number of the student's own in every run of
+/// 15 words (the report's tests check it), so that two voices share no passage the report
+/// would pair.
+pub fn reflection(voice: usize, stage: &str) -> String {
+    let template = match stage {
+        "1" => {
+            "I ran it {0} times and opened the page in a browser. Each time the terminal \
+             printed {1} lines: the request line, then the headers. The loop stopped at line \
+             {2}, the empty one, since a blank line ends the headers; that took me {3} minutes \
+             to see."
+        }
+        "2" => {
+            "My server answered all {0} of my requests with the page and a status \
+             line. The length header said {1} bytes when I counted them again with curl. I \
+             took {2} screenshots of the page in the browser and kept number {3}, which \
+             shows its title."
+        }
+        "3" => {
+            "Before the change, {0} lines of the if and the else were the same. I moved \
+             what differs, {1} values, into one pair: a status line and a file name, {2} \
+             words. One match returns it in {3} lines, and /bad gave the 404 page {4} times."
+        }
+        "4" => {
+            "With one window on /sleep, a second request waited {0} seconds, then {1} more \
+             on try {2}. One thread serves one connection at a time, so my {3} requests \
+             queued behind it; {4} of them timed out in my browser."
+        }
+        "5" => {
+            "The pool has {0} workers on my laptop, sharing one receiver ({1} lines) behind \
+             a mutex in an Arc. I opened /sleep {2} times at once and the other pages still \
+             came back in {3} milliseconds, until request {4} found every worker busy."
+        }
+        _ => {
+            "Build returns a Result, so a size of {0} gives an error instead of a panic. I \
+             wrote {1} lines of a test for it and called it {2} times with sizes up to \
+             {3} workers."
+        }
+    };
+    (0..5).fold(template.to_string(), |text, k| {
+        text.replace(&format!("{{{k}}}"), &(10 + 5 * voice + k).to_string())
+    })
+}
+
+/// The first paragraph of the book's m1 chapter that is plain prose of at
+/// least 25 words, as a student who copies it hands it in.
+pub fn book_paragraph() -> String {
+    include_str!("../../../book/src/m1.md")
+        .split("\n\n")
+        .map(|p| p.replace('\n', " "))
+        .find(|p| p.split_whitespace().count() >= 25 && !p.contains(['[', '<', '>', '|', '#', '{']))
+        .expect("m1.md has a paragraph of plain prose")
+}
 
 /// A 1×1 PNG.
 const PNG: &[u8] = &[

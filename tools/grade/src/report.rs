@@ -1,7 +1,9 @@
 //! The HTML report of `just grade --html DIR`: a static, self-contained
 //! folder a teacher opens from the file system. `index.html` holds the class
-//! × stage table and the passages students share; a page per stage holds
-//! every student's reflection on it, a page per student all of theirs.
+//! × stage table and the passages students share, with each other or with
+//! the course's book (either edition); a page per stage holds every
+//! student's reflection on it, those passages marked in the text, a page per
+//! student all of theirs.
 //!
 //! Everything from a student is untrusted: the Markdown is rendered with
 //! pulldown-cmark and sanitised with ammonia (no script, handler, form,
@@ -62,6 +64,8 @@ struct Entry {
     links: Vec<String>,
     /// Passages shared with another student: (other, words).
     shared: Vec<(String, String)>,
+    /// Passages found in the course's book.
+    from_book: Vec<String>,
 }
 
 struct Student {
@@ -83,7 +87,8 @@ struct Index<'a> {
     stages: Vec<&'static str>,
     cells: Vec<Vec<(&'static str, String)>>,
     summary: String,
-    pairs: &'a [Pair],
+    pairs: Vec<&'a Pair>,
+    from_book: Vec<&'a Pair>,
 }
 
 #[derive(Template)]
@@ -126,6 +131,7 @@ pub fn write(dir: &Path, results: &[RepoResult], cwd: &Path) -> Result<(), Strin
                 notes: Vec::new(),
                 links: Vec::new(),
                 shared: Vec::new(),
+                from_book: Vec::new(),
             };
             if let Some(reading) = &stage.readme {
                 entry.words = reading.words;
@@ -185,7 +191,8 @@ pub fn write(dir: &Path, results: &[RepoResult], cwd: &Path) -> Result<(), Strin
             students.len(),
             entries.len()
         ),
-        pairs: &pairs,
+        pairs: pairs.iter().filter(|p| !p.b.is_empty()).collect(),
+        from_book: pairs.iter().filter(|p| p.b.is_empty()).collect(),
     };
     let mut files = vec![("index.html".to_string(), render_page(&index)?)];
     for id in &stages {
@@ -369,6 +376,9 @@ pub fn render(markdown: &str, copied: &HashMap<String, String>) -> String {
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     let allowed: HashSet<String> = copied.values().cloned().collect();
     ammonia::Builder::default()
+        // Only the report marks passages: a student's own <mark> would pass
+        // for one of them.
+        .rm_tags(["mark"])
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .url_relative(ammonia::UrlRelative::PassThrough)
         .link_rel(Some("noopener noreferrer nofollow"))
@@ -390,41 +400,177 @@ pub fn render(markdown: &str, copied: &HashMap<String, String>) -> String {
         .to_string()
 }
 
-/// The words of a reflection, normalised: lowercase, letters and digits.
-fn words(html: &str) -> Vec<String> {
-    let text = ammonia::Builder::empty().clean(html).to_string();
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_lowercase())
-        .collect()
+/// A word of a reflection's HTML: lowercase letters and digits, and where it
+/// stands in the HTML (bytes), so that it can be marked in place.
+struct Word {
+    text: String,
+    start: usize,
+    end: usize,
+}
+
+/// The words of sanitised HTML, outside its tags and entities: case,
+/// spacing and punctuation aside, what a reader reads.
+fn tokens(html: &str) -> Vec<Word> {
+    let mut words = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    let (mut in_tag, mut in_quote, mut in_entity) = (false, false, false);
+    for (at, c) in html.char_indices() {
+        let letter = !in_tag && !in_entity && c != '<' && c != '&' && c.is_alphanumeric();
+        if letter {
+            current
+                .get_or_insert_with(|| (at, String::new()))
+                .1
+                .extend(c.to_lowercase());
+        } else if let Some((start, text)) = current.take() {
+            words.push(Word {
+                text,
+                start,
+                end: at,
+            });
+        }
+        match c {
+            '<' if !in_tag => in_tag = true,
+            '"' if in_tag => in_quote = !in_quote,
+            '>' if in_tag && !in_quote => in_tag = false,
+            '&' if !in_tag => in_entity = true,
+            ';' if in_entity => in_entity = false,
+            c if in_entity && !c.is_alphanumeric() && c != '#' => in_entity = false,
+            _ => {}
+        }
+    }
+    if let Some((start, text)) = current {
+        words.push(Word {
+            text,
+            start,
+            end: html.len(),
+        });
+    }
+    words
+}
+
+/// The course's book, both editions (the chapters and their translations),
+/// gathered by the build script.
+const BOOK: &str = include_str!(concat!(env!("OUT_DIR"), "/book.md"));
+
+/// Every run of [`MIN_SHARED`] words of the book's prose (its code aside),
+/// hashed: a reflection's window found here was copied from the book.
+fn book_windows() -> &'static HashSet<u64> {
+    static WINDOWS: std::sync::OnceLock<HashSet<u64>> = std::sync::OnceLock::new();
+    WINDOWS.get_or_init(|| {
+        let mut html = String::new();
+        let events = Parser::new_ext(BOOK, Options::ENABLE_TABLES)
+            .filter(|e| !matches!(e, Event::Html(_) | Event::InlineHtml(_)));
+        let mut in_code = false;
+        let prose = events.filter(|e| {
+            match e {
+                Event::Start(Tag::CodeBlock(_)) => in_code = true,
+                Event::End(TagEnd::CodeBlock) => in_code = false,
+                _ => {}
+            }
+            !in_code
+        });
+        pulldown_cmark::html::push_html(&mut html, prose);
+        let words: Vec<String> = tokens(&html).into_iter().map(|w| w.text).collect();
+        windows(&words).collect()
+    })
+}
+
+/// The hash of every window of [`MIN_SHARED`] words of `words`, in order:
+/// each word hashed once, each window a polynomial of its words' hashes.
+fn windows(words: &[String]) -> impl Iterator<Item = u64> + '_ {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    let state = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
+    let hashes: Vec<u64> = words.iter().map(|w| state.hash_one(w)).collect();
+    (0..words.len().saturating_sub(MIN_SHARED - 1)).map(move |p| {
+        hashes[p..p + MIN_SHARED]
+            .iter()
+            .fold(0u64, |h, w| h.wrapping_mul(0x100000001b3).wrapping_add(*w))
+    })
+}
+
+/// Where a word of a reflection was found besides: nowhere, in another
+/// student's reflection on the same stage, or in the course's book.
+#[derive(Clone, Copy, PartialEq)]
+enum Found {
+    Nowhere,
+    Classmate,
+    Book,
+}
+
+/// Runs of at least [`MIN_SHARED`] words, as ranges of word positions,
+/// from the positions of the windows that start them.
+fn runs(mut at: Vec<usize>) -> Vec<(usize, usize)> {
+    at.sort();
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for p in at {
+        match runs.last_mut() {
+            Some((_, end)) if p <= *end => *end = p + MIN_SHARED,
+            _ => runs.push((p, p + MIN_SHARED)),
+        }
+    }
+    runs
 }
 
 /// Finds the passages of at least [`MIN_SHARED`] words that two students
-/// share in the same stage (15-word shingles, hashed), records them on both
-/// entries and returns the pairs.
+/// share in the same stage, and those a student shares with the course's
+/// book (15-word windows); records them on the entries, marks them in
+/// place in each reflection, and returns the pairs (a passage from the book
+/// is paired with the book, `b` empty).
 fn share(entries: &mut [Entry]) -> Vec<Pair> {
-    let texts: Vec<Vec<String>> = entries.iter().map(|e| words(&e.html)).collect();
+    let words: Vec<Vec<Word>> = entries.iter().map(|e| tokens(&e.html)).collect();
+    let texts: Vec<Vec<String>> = words
+        .iter()
+        .map(|w| w.iter().map(|w| w.text.clone()).collect())
+        .collect();
+    let mut found: Vec<Vec<Found>> = texts
+        .iter()
+        .map(|t| vec![Found::Nowhere; t.len()])
+        .collect();
     let mut pairs = Vec::new();
+    let book = book_windows();
     for stage in STAGES.iter().map(|s| s.id) {
         let members: Vec<usize> = (0..entries.len())
             .filter(|&i| entries[i].stage == stage)
             .collect();
+        for &i in &members {
+            let from_book: Vec<usize> = windows(&texts[i])
+                .enumerate()
+                .filter(|(_, h)| book.contains(h))
+                .map(|(p, _)| p)
+                .collect();
+            for (start, end) in runs(from_book) {
+                found[i][start..end].fill(Found::Book);
+                let text = texts[i][start..end].join(" ");
+                entries[i].from_book.push(text.clone());
+                pairs.push(Pair {
+                    stage,
+                    a: entries[i].student.clone(),
+                    b: String::new(),
+                    words: text,
+                });
+            }
+        }
+        // Windows two students share, but for those touching the book: two
+        // students who quote the book are each shown with the book.
         let mut seen: HashMap<&[String], Vec<(usize, usize)>> = HashMap::new();
         for &i in &members {
             let mut mine = HashSet::new();
             for (p, window) in texts[i].windows(MIN_SHARED).enumerate() {
-                if mine.insert(window) {
+                let touches_book = found[i][p..p + MIN_SHARED].contains(&Found::Book);
+                if !touches_book && mine.insert(window) {
                     seen.entry(window).or_default().push((i, p));
                 }
             }
         }
-        // Positions in `a` of windows shared with `b`.
-        let mut shared: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+        // Positions in `a` and in `b` of windows they share.
+        let mut shared: HashMap<(usize, usize), (Vec<usize>, Vec<usize>)> = HashMap::new();
         for places in seen.values() {
             for (x, &(a, pa)) in places.iter().enumerate() {
-                for &(b, _) in &places[x + 1..] {
+                for &(b, pb) in &places[x + 1..] {
                     if a != b {
-                        shared.entry((a, b)).or_default().push(pa);
+                        let both = shared.entry((a, b)).or_default();
+                        both.0.push(pa);
+                        both.1.push(pb);
                     }
                 }
             }
@@ -432,16 +578,12 @@ fn share(entries: &mut [Entry]) -> Vec<Pair> {
         let mut keys: Vec<_> = shared.keys().copied().collect();
         keys.sort();
         for (a, b) in keys {
-            let mut at = shared[&(a, b)].clone();
-            at.sort();
-            let mut runs: Vec<(usize, usize)> = Vec::new();
-            for p in at {
-                match runs.last_mut() {
-                    Some((_, end)) if p <= *end => *end = p + MIN_SHARED,
-                    _ => runs.push((p, p + MIN_SHARED)),
-                }
+            let (in_a, in_b) = shared.remove(&(a, b)).unwrap();
+            for (start, end) in runs(in_b) {
+                mark_classmate(&mut found[b][start..end]);
             }
-            for (start, end) in runs {
+            for (start, end) in runs(in_a) {
+                mark_classmate(&mut found[a][start..end]);
                 let text = texts[a][start..end].join(" ");
                 let (na, nb) = (entries[a].student.clone(), entries[b].student.clone());
                 entries[a].shared.push((nb.clone(), text.clone()));
@@ -455,5 +597,176 @@ fn share(entries: &mut [Entry]) -> Vec<Pair> {
             }
         }
     }
+    for ((entry, words), found) in entries.iter_mut().zip(&words).zip(&found) {
+        entry.html = mark(&entry.html, words, found);
+    }
     pairs
+}
+
+/// A word shared with a classmate, unless it is the book's already.
+fn mark_classmate(found: &mut [Found]) {
+    for f in found {
+        if *f == Found::Nowhere {
+            *f = Found::Classmate;
+        }
+    }
+}
+
+/// `html` with each run of words found elsewhere inside `<mark>` (with the
+/// class `book` for the book's), closed before every tag on the way and
+/// opened again after it, so that the HTML stays well formed.
+fn mark(html: &str, words: &[Word], found: &[Found]) -> String {
+    // Byte spans of runs of neighbouring words found in the same place.
+    let mut spans: Vec<(usize, usize, Found)> = Vec::new();
+    let mut run: Option<(usize, usize, Found)> = None;
+    for (word, &f) in words.iter().zip(found) {
+        match &mut run {
+            Some((_, end, kind)) if *kind == f => *end = word.end,
+            _ => {
+                spans.extend(run.take());
+                if f != Found::Nowhere {
+                    run = Some((word.start, word.end, f));
+                }
+            }
+        }
+    }
+    spans.extend(run);
+    if spans.is_empty() {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len() + spans.len() * 32);
+    let (mut in_tag, mut in_quote, mut open) = (false, false, false);
+    let mut span = 0;
+    for (at, c) in html.char_indices() {
+        while span < spans.len() && at >= spans[span].1 {
+            if open {
+                out.push_str("</mark>");
+                open = false;
+            }
+            span += 1;
+        }
+        if c == '<' && !in_tag {
+            in_tag = true;
+            if open {
+                out.push_str("</mark>");
+                open = false;
+            }
+        }
+        let inside = span < spans.len() && at >= spans[span].0;
+        if inside && !in_tag && !open {
+            out.push_str(match spans[span].2 {
+                Found::Book => "<mark class=\"book\">",
+                _ => "<mark>",
+            });
+            open = true;
+        }
+        out.push(c);
+        if in_tag {
+            match c {
+                '"' => in_quote = !in_quote,
+                '>' if !in_quote => in_tag = false,
+                _ => {}
+            }
+        }
+    }
+    if open {
+        out.push_str("</mark>");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marked_everywhere(markdown: &str) -> (String, String) {
+        let html = render(markdown, &HashMap::new());
+        let words = tokens(&html);
+        let found = vec![Found::Classmate; words.len()];
+        let marked = mark(&html, &words, &found);
+        (html, marked)
+    }
+
+    #[test]
+    fn words_are_read_outside_tags_and_entities() {
+        let html = render(
+            "It's **bold** & [a link](https://x.example/?a=\"b>c\") `code` <b>x</b>",
+            &HashMap::new(),
+        );
+        let words: Vec<String> = tokens(&html).into_iter().map(|w| w.text).collect();
+        assert_eq!(
+            words,
+            ["it", "s", "bold", "a", "link", "code", "x"],
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn marks_close_before_every_tag_and_change_nothing_else() {
+        for markdown in [
+            "plain words only here",
+            "a **bold _and italic_ run** then [a link](https://example.com) and `code`",
+            "1. one\n2. two\n\n> quoted *words*\n\n| a | b |\n|---|---|\n| c | d |\n",
+            "<script>alert(1)</script> after & before &amp; <mark>faked</mark>",
+        ] {
+            let (html, marked) = marked_everywhere(markdown);
+            assert_eq!(marked.replace("<mark>", "").replace("</mark>", ""), html);
+            // Every <mark> is closed before the next tag opens.
+            let mut rest = marked.as_str();
+            while let Some(at) = rest.find("<mark>") {
+                let after = &rest[at + 6..];
+                let close = after.find("</mark>").expect("closed");
+                assert!(!after[..close].contains('<'), "{marked}");
+                rest = &after[close..];
+            }
+            assert!(marked.contains("<mark>"), "{marked}");
+            assert!(
+                !html.contains("<mark>"),
+                "a student's own mark is kept: {html}"
+            );
+        }
+    }
+
+    #[test]
+    fn runs_join_overlapping_windows() {
+        assert_eq!(runs(vec![3, 0, 1, 40]), [(0, 18), (40, 55)]);
+    }
+
+    #[test]
+    fn the_book_is_known_in_both_editions() {
+        let windows = book_windows();
+        assert!(windows.len() > 20_000, "{}", windows.len());
+        let text = |s: &str| -> Vec<String> {
+            s.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect()
+        };
+        // A sentence of each edition's opening chapter, and one of nobody's.
+        let english = include_str!("../../../book/src/introduction.md").replace('\n', " ");
+        // The translations, a message a line (msgmerge wraps them).
+        let po = include_str!("../../../book/po/id.po")
+            .replace("\"\n\"", "")
+            .replace("msgstr \"\"", "msgstr \"")
+            .lines()
+            .filter(|l| l.starts_with("msgstr "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for source in [english.as_str(), po.as_str()] {
+            let line = source
+                .split(['\n', '.'])
+                .map(|l| l.trim_start_matches("msgstr ").trim_matches('"'))
+                .find(|l| l.split_whitespace().count() > 20 && !l.contains('`') && !l.contains('['))
+                .unwrap();
+            let words = text(line);
+            assert!(
+                windows.contains(&super::windows(&words).next().unwrap()),
+                "{line}"
+            );
+        }
+        let mine = text(
+            "my own sentence about a server that reads lines from a socket and answers each of them with a page of its own",
+        );
+        assert!(!windows.contains(&super::windows(&mine).next().unwrap()));
+    }
 }

@@ -268,3 +268,159 @@ fn a_shared_paragraph_is_paired_and_same_headings_with_other_text_are_not() {
     let stage = page(out.path(), "stage-1.html");
     assert_eq!(select(&stage, ".shared mark").len(), 2);
 }
+
+/// A paragraph of at least 25 words of `markdown` (a chapter, or the
+/// translations), plain prose without code, links or emphasis.
+fn prose_of(text: &str) -> String {
+    text.split("\n\n")
+        .map(|p| p.replace('\n', " "))
+        .find(|p| {
+            p.split_whitespace().count() >= 25
+                && !p.contains(['`', '[', '*', '_', '#', '|', '<', '{', '"'])
+        })
+        .unwrap()
+}
+
+#[test]
+fn shared_passages_and_the_books_own_are_marked_in_the_text() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let english = prose_of(&fs::read_to_string(root.join("book/src/m2.md")).unwrap());
+    // The Indonesian edition's messages, each on one line.
+    let po = fs::read_to_string(root.join("book/po/id.po"))
+        .unwrap()
+        .replace("\"\n\"", "")
+        .lines()
+        .filter_map(|l| l.strip_prefix("msgstr \""))
+        .map(|l| l.trim_end_matches('"').to_string())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let indonesian = prose_of(&po);
+    let a = format!(
+        "## Commit 1 Reflection notes\n\nFirst I tried things. *{PROSE}*, and that was all of it.\n"
+    );
+    let b = format!("## Commit 1 Reflection notes\n\nIn short: {PROSE}. Then I slept.\n");
+    let copier = format!(
+        "## Commit 1 Reflection notes\n\nWhat I learned: {english}\n\nDan juga: {indonesian}\n"
+    );
+    let own = "## Commit 1 Reflection notes\n\nMy own words about the buffered reader: it wraps the stream, gives lines, and the loop stops at the blank line after headers, which I printed to the terminal.\n";
+    let results = vec![
+        result("alice", &a, &["README.md"]),
+        result("bob", &b, &["README.md"]),
+        result("copier", &copier, &["README.md"]),
+        result("carol", own, &["README.md"]),
+    ];
+    let out = tempfile::tempdir().unwrap();
+    report::write(out.path(), &results, Path::new("/")).unwrap();
+    let normal = |s: &str| -> String {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let stage = page(out.path(), "stage-1.html");
+    let marked = |student: &str, css: &str| -> String {
+        let article = Selector::parse(&format!("article#student-{student}\\.html")).unwrap();
+        let entry = stage.select(&article).next().unwrap();
+        let mark = Selector::parse(css).unwrap();
+        normal(
+            &entry
+                .select(&mark)
+                .flat_map(|m| m.text())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    };
+    // In place, in the reflection: the shared words, and only them.
+    for student in ["alice", "bob"] {
+        assert_eq!(
+            marked(student, ".reflection mark"),
+            normal(PROSE),
+            "{student}"
+        );
+    }
+    assert_eq!(
+        marked("copier", ".reflection mark.book"),
+        format!("{} {}", normal(&english), normal(&indonesian))
+    );
+    assert_eq!(marked("carol", ".reflection mark"), "");
+    let index = page(out.path(), "index.html");
+    let listed = |css: &str| -> Vec<String> {
+        select(&index, css)
+            .iter()
+            .map(|li| li.text().collect())
+            .collect()
+    };
+    let pairs = listed("ul.pairs li");
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert!(pairs[0].contains("alice") && pairs[0].contains("bob"));
+    let book = listed("ul.book-passages li");
+    assert_eq!(book.len(), 2, "{book:?}");
+    assert!(book.iter().all(|p| p.contains("copier")), "{book:?}");
+}
+
+#[test]
+fn a_class_of_thirty_pairs_only_the_copies_and_the_quote_of_the_book() {
+    use grade::fixtures::{book_paragraph, reflection};
+    // As fixtures::class writes them: student 7 hands in student 3's words,
+    // 17 those of 13, 27 those of 23; 5, 15 and 25 quote the book.
+    let results: Vec<RepoResult> = (1..=30)
+        .map(|i| {
+            let voice = if i % 10 == 7 { i - 4 } else { i };
+            let mut readme = String::from("# Module 6\n\n");
+            for stage in STAGES {
+                let title = if stage.id == "bonus" {
+                    "Bonus"
+                } else {
+                    stage.id
+                };
+                readme.push_str(&format!(
+                    "## Commit {title} Reflection notes\n\n{}\n\n",
+                    reflection(voice, stage.id)
+                ));
+                if i % 10 == 5 && stage.id == "1" {
+                    readme.push_str(&format!("From the book: {}\n\n", book_paragraph()));
+                }
+            }
+            result(&format!("student-{i:02}"), &readme, &["README.md"])
+        })
+        .collect();
+    let out = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    report::write(out.path(), &results, Path::new("/")).unwrap();
+    // Not a limit (timing is measured, not tested): for the reader of the log.
+    println!("a class of 30: report written in {:?}", started.elapsed());
+    let index = page(out.path(), "index.html");
+    let pairs: Vec<String> = select(&index, "ul.pairs li")
+        .iter()
+        .map(|li| li.text().collect::<String>())
+        .collect();
+    let mut expected = Vec::new();
+    for (a, b) in [(3, 7), (13, 17), (23, 27)] {
+        for stage in STAGES {
+            expected.push(format!(
+                "Stage {}: student-{a:02} and student-{b:02}",
+                stage.id
+            ));
+        }
+    }
+    let mut found: Vec<String> = pairs
+        .iter()
+        .map(|p| p.split(" share:").next().unwrap().to_string())
+        .collect();
+    found.sort();
+    expected.sort();
+    assert_eq!(found.len(), expected.len(), "{found:?}");
+    assert_eq!(found, expected);
+    let book: Vec<String> = select(&index, "ul.book-passages li")
+        .iter()
+        .map(|li| li.text().collect::<String>())
+        .collect();
+    assert_eq!(book.len(), 3, "{book:#?}");
+    for (li, i) in book.iter().zip([5, 15, 25]) {
+        assert!(
+            li.starts_with(&format!("Stage 1: student-{i:02} writes")),
+            "{li}"
+        );
+    }
+}
