@@ -350,10 +350,8 @@ pub fn render(markdown: &str, copied: &HashMap<String, String>) -> String {
                 }
                 let dest = dest_url.to_string();
                 match copied.get(&dest) {
-                    Some(file) => events.push(Event::Html(CowStr::from(format!(
-                        "<img src=\"{}\" alt=\"screenshot\">",
-                        file
-                    )))),
+                    // Shown once, beside the text, not again in it.
+                    Some(_) => {}
                     None => {
                         let text = format!("[image: {dest}]");
                         events.push(Event::Start(Tag::Link {
