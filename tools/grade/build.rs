@@ -1,8 +1,13 @@
-//! The course's book, both editions, as one Markdown text for the report to
-//! find the passages a reflection copies from it: every chapter of
-//! `book/src`, then every translation of `book/po/id.po`.
+//! The course's book, both editions, hashed for the report to find the
+//! passages a reflection copies from it: every run of 15 words of the prose
+//! of every chapter of `book/src` and of every translation of
+//! `book/po/id.po`, read as the report reads a reflection (`src/words.rs`).
 
 use std::{env, fs, path::Path};
+
+#[path = "src/words.rs"]
+#[allow(dead_code)]
+mod words;
 
 fn main() {
     let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book");
@@ -39,8 +44,16 @@ fn main() {
                 .replace("\\\\", "\\"),
         );
     }
-    let out = Path::new(&env::var("OUT_DIR").unwrap()).join("book.md");
-    fs::write(out, text).unwrap();
+    let words: Vec<String> = words::tokens(&words::prose_html(&text))
+        .into_iter()
+        .map(|w| w.text)
+        .collect();
+    let mut hashes: Vec<u64> = words::windows(&words).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    let bytes: Vec<u8> = hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
+    let out = Path::new(&env::var("OUT_DIR").unwrap()).join("book-windows");
+    fs::write(out, bytes).unwrap();
 }
 
 fn collect(dir: &Path, files: &mut Vec<std::path::PathBuf>) {

@@ -15,3 +15,4 @@ pub mod readme;
 pub mod report;
 pub mod run;
 pub mod stages;
+pub mod words;

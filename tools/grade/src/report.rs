@@ -15,6 +15,7 @@
 use crate::{
     run::{RepoResult, Status},
     stages::STAGES,
+    words::{Word, tokens, windows},
 };
 use askama::Template;
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
@@ -26,8 +27,7 @@ use std::{
 
 /// The largest screenshot copied into the report.
 pub const MAX_IMAGE: u64 = 5 * 1024 * 1024;
-/// The shortest run of words two reflections share that is listed.
-pub const MIN_SHARED: usize = 15;
+pub use crate::words::MIN_SHARED;
 /// The file that marks a folder as a report this tool wrote (and may replace).
 const MARKER: &str = ".grade-report";
 
@@ -398,92 +398,25 @@ pub fn render(markdown: &str, copied: &HashMap<String, String>) -> String {
         .to_string()
 }
 
-/// A word of a reflection's HTML: lowercase letters and digits, and where it
-/// stands in the HTML (bytes), so that it can be marked in place.
-struct Word {
-    text: String,
-    start: usize,
-    end: usize,
-}
+/// The course's book, both editions: the hash of every run of
+/// [`MIN_SHARED`] words of its prose, sorted, as the build script wrote
+/// them (eight bytes each, little-endian).
+const BOOK_WINDOWS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/book-windows"));
 
-/// The words of sanitised HTML, outside its tags and entities: case,
-/// spacing and punctuation aside, what a reader reads.
-fn tokens(html: &str) -> Vec<Word> {
-    let mut words = Vec::new();
-    let mut current: Option<(usize, String)> = None;
-    let (mut in_tag, mut in_quote, mut in_entity) = (false, false, false);
-    for (at, c) in html.char_indices() {
-        let letter = !in_tag && !in_entity && c != '<' && c != '&' && c.is_alphanumeric();
-        if letter {
-            current
-                .get_or_insert_with(|| (at, String::new()))
-                .1
-                .extend(c.to_lowercase());
-        } else if let Some((start, text)) = current.take() {
-            words.push(Word {
-                text,
-                start,
-                end: at,
-            });
-        }
-        match c {
-            '<' if !in_tag => in_tag = true,
-            '"' if in_tag => in_quote = !in_quote,
-            '>' if in_tag && !in_quote => in_tag = false,
-            '&' if !in_tag => in_entity = true,
-            ';' if in_entity => in_entity = false,
-            c if in_entity && !c.is_alphanumeric() && c != '#' => in_entity = false,
-            _ => {}
+/// Whether a window's hash is one of the book's.
+fn in_book(window: u64) -> bool {
+    let (mut low, mut high) = (0, BOOK_WINDOWS.len() / 8);
+    while low < high {
+        let middle = (low + high) / 2;
+        let at = middle * 8;
+        let hash = u64::from_le_bytes(BOOK_WINDOWS[at..at + 8].try_into().unwrap());
+        match hash.cmp(&window) {
+            std::cmp::Ordering::Less => low = middle + 1,
+            std::cmp::Ordering::Greater => high = middle,
+            std::cmp::Ordering::Equal => return true,
         }
     }
-    if let Some((start, text)) = current {
-        words.push(Word {
-            text,
-            start,
-            end: html.len(),
-        });
-    }
-    words
-}
-
-/// The course's book, both editions (the chapters and their translations),
-/// gathered by the build script.
-const BOOK: &str = include_str!(concat!(env!("OUT_DIR"), "/book.md"));
-
-/// Every run of [`MIN_SHARED`] words of the book's prose (its code aside),
-/// hashed: a reflection's window found here was copied from the book.
-fn book_windows() -> &'static HashSet<u64> {
-    static WINDOWS: std::sync::OnceLock<HashSet<u64>> = std::sync::OnceLock::new();
-    WINDOWS.get_or_init(|| {
-        let mut html = String::new();
-        let events = Parser::new_ext(BOOK, Options::ENABLE_TABLES)
-            .filter(|e| !matches!(e, Event::Html(_) | Event::InlineHtml(_)));
-        let mut in_code = false;
-        let prose = events.filter(|e| {
-            match e {
-                Event::Start(Tag::CodeBlock(_)) => in_code = true,
-                Event::End(TagEnd::CodeBlock) => in_code = false,
-                _ => {}
-            }
-            !in_code
-        });
-        pulldown_cmark::html::push_html(&mut html, prose);
-        let words: Vec<String> = tokens(&html).into_iter().map(|w| w.text).collect();
-        windows(&words).collect()
-    })
-}
-
-/// The hash of every window of [`MIN_SHARED`] words of `words`, in order:
-/// each word hashed once, each window a polynomial of its words' hashes.
-fn windows(words: &[String]) -> impl Iterator<Item = u64> + '_ {
-    use std::hash::{BuildHasher, BuildHasherDefault};
-    let state = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
-    let hashes: Vec<u64> = words.iter().map(|w| state.hash_one(w)).collect();
-    (0..words.len().saturating_sub(MIN_SHARED - 1)).map(move |p| {
-        hashes[p..p + MIN_SHARED]
-            .iter()
-            .fold(0u64, |h, w| h.wrapping_mul(0x100000001b3).wrapping_add(*w))
-    })
+    false
 }
 
 /// Where a word of a reflection was found besides: nowhere, in another
@@ -525,7 +458,6 @@ fn share(entries: &mut [Entry]) -> Vec<Pair> {
         .map(|t| vec![Found::Nowhere; t.len()])
         .collect();
     let mut pairs = Vec::new();
-    let book = book_windows();
     for stage in STAGES.iter().map(|s| s.id) {
         let members: Vec<usize> = (0..entries.len())
             .filter(|&i| entries[i].stage == stage)
@@ -533,7 +465,7 @@ fn share(entries: &mut [Entry]) -> Vec<Pair> {
         for &i in &members {
             let from_book: Vec<usize> = windows(&texts[i])
                 .enumerate()
-                .filter(|(_, h)| book.contains(h))
+                .filter(|(_, h)| in_book(*h))
                 .map(|(p, _)| p)
                 .collect();
             for (start, end) in runs(from_book) {
@@ -732,8 +664,8 @@ mod tests {
 
     #[test]
     fn the_book_is_known_in_both_editions() {
-        let windows = book_windows();
-        assert!(windows.len() > 20_000, "{}", windows.len());
+        let count = BOOK_WINDOWS.len() / 8;
+        assert!(count > 20_000, "{count}");
         let text = |s: &str| -> Vec<String> {
             s.split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
@@ -757,14 +689,11 @@ mod tests {
                 .find(|l| l.split_whitespace().count() > 20 && !l.contains('`') && !l.contains('['))
                 .unwrap();
             let words = text(line);
-            assert!(
-                windows.contains(&super::windows(&words).next().unwrap()),
-                "{line}"
-            );
+            assert!(in_book(windows(&words).next().unwrap()), "{line}");
         }
         let mine = text(
             "my own sentence about a server that reads lines from a socket and answers each of them with a page of its own",
         );
-        assert!(!windows.contains(&super::windows(&mine).next().unwrap()));
+        assert!(!in_book(windows(&mine).next().unwrap()));
     }
 }
