@@ -45,6 +45,55 @@ fn every_milestone_chapter_after_the_first_shows_its_generated_diff() {
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
 
+/// The chapters of Part I, one per stage of the module's handout, in order.
+const STAGE_CHAPTERS: &[&str] = &[
+    "module/stage1.md",
+    "module/stage2.md",
+    "module/stage3.md",
+    "module/stage4.md",
+    "module/stage5.md",
+    "module/bonus.md",
+];
+
+#[test]
+fn every_stage_of_the_module_has_a_chapter_that_shows_its_generated_diff() {
+    let summary = fs::read_to_string(src_dir().join("SUMMARY.md")).unwrap();
+    assert_eq!(STAGE_CHAPTERS.len(), harness::STAGES.len());
+    let steps = crate::diffs::module_steps();
+    let mut problems = Vec::new();
+    let mut listed_at = Vec::new();
+    for (i, chapter) in STAGE_CHAPTERS.iter().enumerate() {
+        let stage = &harness::STAGES[i];
+        match summary.find(&format!("]({chapter})")) {
+            Some(at) => listed_at.push(at),
+            None => problems.push(format!("book/src/SUMMARY.md does not list ({chapter})")),
+        }
+        let Ok(markdown) = fs::read_to_string(src_dir().join(chapter)) else {
+            problems.push(format!("book/src/{chapter} does not exist"));
+            continue;
+        };
+        if !markdown.contains(&format!("`{}`", stage.message)) {
+            problems.push(format!(
+                "book/src/{chapter} does not give the handout's commit message `{}`",
+                stage.message
+            ));
+        }
+        // The chapter of stage N shows the step from stage N - 1's code.
+        if let Some((from, to)) = i.checked_sub(1).map(|step| &steps[step]) {
+            let wanted = format!("../{}", crate::diffs::module_diff(from, to));
+            if !includes(&markdown).iter().any(|inc| inc.path == wanted) {
+                problems.push(format!(
+                    "book/src/{chapter} does not include {{{{#include {wanted}}}}}"
+                ));
+            }
+        }
+    }
+    if !listed_at.is_sorted() {
+        problems.push("book/src/SUMMARY.md lists the stages out of order".to_string());
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// The tests a chapter cites, as it tells the reader to run them:
 /// `cargo test --test milestones m1::empty_connection_kills_the_server`.
 fn cited_tests(markdown: &str) -> Vec<(String, String)> {

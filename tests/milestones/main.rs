@@ -15,6 +15,7 @@ mod m5;
 mod m6;
 mod m7;
 mod m8;
+mod module_path;
 mod prometheus;
 mod stages;
 mod support;
