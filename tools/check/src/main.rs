@@ -188,12 +188,17 @@ fn main() -> ExitCode {
             subject.description
         );
     }
-    let outcomes = checks::run(&subject, &chosen, |outcome| {
+    let mut outcomes = checks::run(&subject, &chosen, |outcome| {
         if !cli.json {
-            print!("{}", report::lines(outcome));
+            let mut outcome = outcome.clone();
+            report::point_to_chapter(&mut outcome, &target);
+            print!("{}", report::lines(&outcome));
             let _ = std::io::stdout().flush();
         }
     });
+    for outcome in &mut outcomes {
+        report::point_to_chapter(outcome, &target);
+    }
     if cli.json {
         let report = report::Report::new(
             target,

@@ -40,6 +40,17 @@ pub fn lines(outcome: &Outcome) -> String {
     text
 }
 
+/// A failed check of a stage of the module also sends the student to the
+/// stage's chapter in Part I of the book.
+pub fn point_to_chapter(outcome: &mut Outcome, target: &Target) {
+    if let (Some(stage), Some(hint)) = (target.stage(), &mut outcome.hint) {
+        hint.push_str(&format!(
+            "; in this course's book: Part I, \"{}\" (book/src/{})",
+            stage.title, stage.chapter
+        ));
+    }
+}
+
 /// The closing line: `3 passed, 1 failed, 1 not run`.
 pub fn summary(outcomes: &[Outcome]) -> String {
     let count = |status| outcomes.iter().filter(|o| o.status == status).count();

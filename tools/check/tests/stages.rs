@@ -84,7 +84,38 @@ fn each_stage_runs_the_checks_the_grader_runs_for_it() {
         // A crate at stage 3 passes stages 2 and 3, and no other.
         let passes = matches!(stage.id, "2" | "3");
         assert_eq!(code, Some(if passes { 0 } else { 1 }), "{typed}: {report}");
+        // A failed check sends the student to the stage's chapter in Part I.
+        for failed in report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] == "fail")
+        {
+            let hint = failed["hint"].as_str().unwrap();
+            let chapter = format!(
+                "; in this course's book: Part I, \"{}\" (book/src/{})",
+                stage.title, stage.chapter
+            );
+            assert!(hint.ends_with(&chapter), "{typed}: {hint}");
+            assert!(
+                harness::repo_root()
+                    .join("book/src")
+                    .join(stage.chapter)
+                    .is_file()
+            );
+        }
     }
+    // As the student reads it.
+    check()
+        .arg("1")
+        .arg("--repo")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "in this course's book: Part I, \"Stage 1: Reading the request\" \
+             (book/src/module/stage1.md)\n",
+        ));
     // Not a milestone's checks: m1 has root and not-found, m2 four.
     let (three, _) = report(&["3"], dir.path());
     assert_eq!(names(&three), ["root", "not-found"]);

@@ -20,6 +20,10 @@ pub struct Stage {
     pub milestone: &'static str,
     /// Whether the README must show a screenshot for it.
     pub screenshot: bool,
+    /// Its chapter in Part I of the book (under `book/src`), and the
+    /// chapter's title, where a failed check sends the student.
+    pub chapter: &'static str,
+    pub title: &'static str,
 }
 
 /// The stages, in order.
@@ -29,6 +33,8 @@ pub const STAGES: &[Stage] = &[
         message: "(1) Handle-connection, check response",
         checks: &["prints-request"],
         milestone: "m1",
+        chapter: "module/stage1.md",
+        title: "Stage 1: Reading the request",
         screenshot: false,
     },
     Stage {
@@ -36,6 +42,8 @@ pub const STAGES: &[Stage] = &[
         message: "(2) Returning HTML",
         checks: &["root"],
         milestone: "m1",
+        chapter: "module/stage2.md",
+        title: "Stage 2: Returning HTML",
         screenshot: true,
     },
     Stage {
@@ -43,6 +51,8 @@ pub const STAGES: &[Stage] = &[
         message: "(3) Validating request and selectively responding",
         checks: &["root", "not-found"],
         milestone: "m1",
+        chapter: "module/stage3.md",
+        title: "Stage 3: Validating the request",
         screenshot: true,
     },
     Stage {
@@ -50,6 +60,8 @@ pub const STAGES: &[Stage] = &[
         message: "(4) Simulation of slow request.",
         checks: &["sleep", "blocks"],
         milestone: "m2",
+        chapter: "module/stage4.md",
+        title: "Stage 4: A slow request",
         screenshot: false,
     },
     Stage {
@@ -57,6 +69,8 @@ pub const STAGES: &[Stage] = &[
         message: "(5) Multithreaded server using Threadpool",
         checks: &["root", "parallel", "pool-size"],
         milestone: "m4",
+        chapter: "module/stage5.md",
+        title: "Stage 5: A pool of threads",
         screenshot: false,
     },
     Stage {
@@ -64,6 +78,8 @@ pub const STAGES: &[Stage] = &[
         message: "(Bonus) Function improvement",
         checks: &["build-result", "root"],
         milestone: "m5",
+        chapter: "module/bonus.md",
+        title: "Bonus: `build` instead of `new`",
         screenshot: false,
     },
 ];
