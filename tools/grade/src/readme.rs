@@ -198,6 +198,7 @@ impl Document {
             if reader.paragraph.is_none() {
                 reader.at = range.start;
             }
+            reader.offset = range.start;
             reader.event(event);
         }
         reader.flush();
@@ -531,9 +532,12 @@ struct Reader<'a> {
     /// How many lists and block quotes are open: a bold line in them is
     /// not a heading.
     nesting: usize,
-    /// The events of a paragraph outside lists and quotes, read line by
-    /// line at its end (a line of it may be a bold heading).
-    paragraph: Option<Vec<Event<'a>>>,
+    /// Where in the source the event being read starts.
+    offset: usize,
+    /// The events of a paragraph outside lists and quotes, and where each
+    /// starts, read line by line at its end (a line of it may be a bold
+    /// heading, whose section starts at that line, not at the paragraph).
+    paragraph: Option<Vec<(Event<'a>, usize)>>,
     /// The HTML of an HTML block so far.
     html: Option<String>,
 }
@@ -545,7 +549,7 @@ impl<'a> Reader<'a> {
                 let events = self.paragraph.take().unwrap_or_default();
                 self.paragraph(&events);
             } else {
-                paragraph.push(event);
+                paragraph.push((event, self.offset));
             }
             return;
         }
@@ -587,23 +591,34 @@ impl<'a> Reader<'a> {
 
     /// A paragraph, line by line: a line that is all bold is a heading, as
     /// is a paragraph that is only a short line naming a stage.
-    fn paragraph(&mut self, events: &[Event<'a>]) {
-        let lines: Vec<&[Event]> = events
-            .split(|e| matches!(e, Event::SoftBreak | Event::HardBreak))
+    fn paragraph(&mut self, events: &[(Event<'a>, usize)]) {
+        let lines: Vec<&[(Event, usize)]> = events
+            .split(|(e, _)| matches!(e, Event::SoftBreak | Event::HardBreak))
             .collect();
         let single = lines.len() == 1;
         for line in lines {
-            if let Some(bold) = bold_line(line) {
-                self.start_heading(7);
-                bold.iter().for_each(|e| self.inline(e));
-                self.end_heading();
-            } else if single && is_heading_line(line) {
-                self.start_heading(7);
-                line.iter().for_each(|e| self.inline(e));
-                self.end_heading();
-            } else {
-                line.iter().for_each(|e| self.inline(e));
-                self.text.push('\n');
+            let offset = line.first().map(|(_, at)| *at);
+            let line: Vec<Event> = line.iter().map(|(e, _)| e.clone()).collect();
+            let heading = match bold_line(&line) {
+                Some(bold) => Some(bold),
+                None if single && is_heading_line(&line) => Some(&line[..]),
+                None => None,
+            };
+            match heading {
+                Some(inside) => {
+                    // The heading's section starts at its own line.
+                    self.flush();
+                    if let Some(offset) = offset {
+                        self.at = offset;
+                    }
+                    self.start_heading(7);
+                    inside.iter().for_each(|e| self.inline(e));
+                    self.end_heading();
+                }
+                None => {
+                    line.iter().for_each(|e| self.inline(e));
+                    self.text.push('\n');
+                }
             }
         }
         self.flush();
@@ -1028,6 +1043,25 @@ mod tests {
 
     // The handout's README, and the tests written against the regular
     // expressions this module used before: their assertions are kept.
+
+    #[test]
+    fn a_bold_heading_inside_a_paragraph_starts_its_section_at_its_own_line() {
+        let readme = format!(
+            "## Commit 1 Reflection notes\n\nStage one: {WORDS}\n**Commit 2 Reflection notes**\n\
+             Stage two: {WORDS}\n"
+        );
+        let found = findings(Some(&readme), "README.md", &files());
+        let text = |id: &str| found[id].1.as_ref().unwrap().markdown.clone();
+        assert!(text("1").contains("Stage one:"), "{}", text("1"));
+        assert!(!text("1").contains("Stage two:"), "{}", text("1"));
+        assert!(text("2").contains("Stage two:"), "{}", text("2"));
+        assert!(!text("2").contains("Stage one:"), "{}", text("2"));
+        assert!(!text("2").contains("**Commit 2"), "{}", text("2"));
+        assert_eq!(
+            found["1"].0.as_ref().unwrap(),
+            "\"Commit 1 Reflection notes\": 33 words"
+        );
+    }
 
     #[test]
     fn sections_are_found_by_number_and_need_real_text() {
