@@ -66,6 +66,8 @@ struct Entry {
     shared: Vec<(String, String)>,
     /// Passages found in the course's book.
     from_book: Vec<String>,
+    /// The checks that failed, with their evidence.
+    failures: Vec<crate::run::Failure>,
 }
 
 struct Student {
@@ -132,6 +134,7 @@ pub fn write(dir: &Path, results: &[RepoResult], cwd: &Path) -> Result<(), Strin
                 links: Vec::new(),
                 shared: Vec::new(),
                 from_book: Vec::new(),
+                failures: stage.failures.clone(),
             };
             if let Some(reading) = &stage.readme {
                 entry.words = reading.words;

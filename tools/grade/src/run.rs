@@ -54,6 +54,20 @@ pub struct StageResult {
     /// What of the README counted for the stage: the section's headings,
     /// its words, its screenshot; `null` when no section was found.
     pub readme: Option<readme::Reading>,
+    /// The checks that failed, with what they sent, received and expected,
+    /// and the hint: what `details` sums up in a line.
+    pub failures: Vec<Failure>,
+}
+
+/// A check that failed at a stage's commit, as `just check` shows it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Failure {
+    pub check: String,
+    pub summary: String,
+    pub sent: Option<String>,
+    pub received: Option<String>,
+    pub expected: Option<String>,
+    pub hint: Option<String>,
 }
 
 /// One repository.
@@ -95,7 +109,7 @@ struct Plan {
 }
 
 /// The jobs' results, by repository and stage.
-type Checked = HashMap<(usize, &'static str), (Status, String)>;
+type Checked = HashMap<(usize, &'static str), (Status, String, Vec<Failure>)>;
 
 /// One stage to check.
 struct Job {
@@ -245,7 +259,7 @@ impl Plan {
 fn stage_result(
     plan: &Plan,
     stage: &'static Stage,
-    checked: Option<&(Status, String)>,
+    checked: Option<&(Status, String, Vec<Failure>)>,
 ) -> StageResult {
     let choice = plan.choice(stage);
     let mut result = StageResult {
@@ -258,12 +272,13 @@ fn stage_result(
         others: choice.map(|c| c.others.clone()).unwrap_or_default(),
         found_in: choice.and_then(|c| c.found_in),
         readme: plan.readme.get(stage.id).and_then(|found| found.1.clone()),
+        failures: Vec::new(),
     };
     if let Some(error) = &plan.error {
         result.details = error.clone();
         return result;
     }
-    let Some((status, details)) = checked else {
+    let Some((status, details, failures)) = checked else {
         result.details = format!(
             "no commit message starts with \"({})\" (the handout's: \"{}\")",
             if stage.id == "bonus" {
@@ -287,6 +302,7 @@ fn stage_result(
         }
         return result;
     };
+    result.failures = failures.clone();
     // A stage graded at another stage's commit says so first.
     let details = match (result.found_in, &result.why) {
         (Some(_), Some(why)) => format!("{why}; {details}"),
@@ -313,8 +329,8 @@ fn run_job(
     dir: &Path,
     options: &Options,
     private: bool,
-) -> (Status, String) {
-    let fail = |details: String| (Status::Fail, details);
+) -> (Status, String, Vec<Failure>) {
+    let fail = |details: String| (Status::Fail, details, Vec::new());
     if let Err(e) = std::fs::create_dir_all(dir).and_then(|_| git::export(repo, &job.commit, dir)) {
         return fail(e.to_string());
     }
@@ -366,9 +382,14 @@ fn run_job(
         }
     };
     let (status, details) = job_status(&report);
+    let failures = failures(&report);
     match folder {
-        Some(folder) => (status, format!("{details} (the crate in {folder}/)")),
-        None => (status, details),
+        Some(folder) => (
+            status,
+            format!("{details} (the crate in {folder}/)"),
+            failures,
+        ),
+        None => (status, details, failures),
     }
 }
 
@@ -403,6 +424,25 @@ fn crate_folder(dir: &Path) -> Result<(PathBuf, Option<String>), String> {
             many.join(", ")
         )),
     }
+}
+
+/// The checks of a job's report that failed, with their evidence.
+fn failures(report: &serde_json::Value) -> Vec<Failure> {
+    let text = |o: &serde_json::Value, field: &str| o[field].as_str().map(str::to_string);
+    report["outcomes"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .filter(|o| o["status"] == "fail")
+        .map(|o| Failure {
+            check: text(o, "check").unwrap_or_default(),
+            summary: text(o, "summary").unwrap_or_default(),
+            sent: text(o, "sent"),
+            received: text(o, "received"),
+            expected: text(o, "expected"),
+            hint: text(o, "hint"),
+        })
+        .collect()
 }
 
 /// The status and details of a job's report: `{"error": …}` or

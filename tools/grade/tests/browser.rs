@@ -319,6 +319,7 @@ fn a_hostile_readme_reaches_nobody_and_runs_nothing_in_a_browser() {
             others: Vec::new(),
             found_in: None,
             readme: reading,
+            failures: Vec::new(),
         }],
         branch: None,
         branch_note: None,

@@ -257,6 +257,25 @@ fn a_server_that_hangs_fails_its_stage_in_its_time_limit() {
         stage("hangs", "3")["details"],
         "✗ root: GET /: no answer within 5 s; ✗ not-found: GET /nothing: no answer within 5 s"
     );
+    // The same failures with their evidence, for the report's stage page.
+    let failures = stage("hangs", "3")["failures"].as_array().unwrap();
+    let checks: Vec<&str> = failures
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(checks, ["root", "not-found"]);
+    assert!(
+        failures[0]["sent"]
+            .as_str()
+            .unwrap()
+            .starts_with("\"GET / HTTP/1.1\\r\\n"),
+        "{failures:?}"
+    );
+    assert!(
+        failures.iter().all(|f| f["hint"].is_string()),
+        "{failures:?}"
+    );
+    assert_eq!(stage("hangs", "2")["failures"], serde_json::json!([]));
 }
 
 #[test]

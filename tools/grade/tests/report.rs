@@ -62,6 +62,7 @@ fn result(repository: &str, readme_text: &str, files: &[&str]) -> RepoResult {
                 others: Vec::new(),
                 found_in: None,
                 readme: found.remove(s.id).and_then(|f| f.1),
+                failures: Vec::new(),
             })
             .collect(),
         branch: None,
@@ -423,4 +424,42 @@ fn a_class_of_thirty_pairs_only_the_copies_and_the_quote_of_the_book() {
             "{li}"
         );
     }
+}
+
+#[test]
+fn a_failed_check_shows_its_bytes_and_hint_escaped() {
+    let text = format!("## Commit 3 Reflection notes\n\n{PROSE}.\n");
+    let mut result = result("dave", &text, &["README.md"]);
+    let three = result.stages.iter_mut().find(|s| s.stage == "3").unwrap();
+    three.status = Status::Fail;
+    three.details = "✗ not-found: GET /nothing answered 200 OK".into();
+    three.failures = vec![grade::run::Failure {
+        check: "not-found".into(),
+        summary: "GET /nothing answered 200 OK".into(),
+        sent: Some("GET /nothing HTTP/1.1\r\n\r\n".into()),
+        received: Some("HTTP/1.1 200 OK\r\n\r\n<script>alert(1)</script>".into()),
+        expected: Some("HTTP/1.1 404 NOT FOUND".into()),
+        hint: Some("validating the request".into()),
+    }];
+    let out = tempfile::tempdir().unwrap();
+    report::write(out.path(), &[result], Path::new("/")).unwrap();
+    let html = page(out.path(), "stage-3.html");
+    let failure = select(&html, "dd.failure");
+    assert_eq!(failure.len(), 1);
+    let text: String = failure[0].text().collect();
+    for shown in [
+        "✗ not-found",
+        "GET /nothing HTTP/1.1",
+        "<script>alert(1)</script>",
+        "HTTP/1.1 404 NOT FOUND",
+        "hint: validating the request",
+    ] {
+        assert!(text.contains(shown), "{shown:?} in {text}");
+    }
+    assert!(
+        select(&html, "script").is_empty(),
+        "the bytes are text, not HTML"
+    );
+    // A stage that passed shows none.
+    assert!(select(&page(out.path(), "stage-2.html"), "dd.failure").is_empty());
 }
