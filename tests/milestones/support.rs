@@ -239,6 +239,17 @@ impl Server {
         self.process.stderr()
     }
 
+    /// The server's process id, for what a reader finds with `pgrep`.
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
+    /// Whether the server still listens (from `/proc`): a server that has
+    /// closed its listener refuses every connection from then on.
+    pub fn is_listening(&self) -> bool {
+        !self.process.listening_addrs().is_empty()
+    }
+
     /// The CPU time the server has used so far, user and system, all its
     /// threads together.
     pub fn cpu_time(&self) -> Duration {
