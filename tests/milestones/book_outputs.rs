@@ -98,6 +98,30 @@ fn block(chapter: &'static str, key: &str) -> Block {
     found.remove(0)
 }
 
+/// The part of a block that one command (`$ …`) printed: its line and the
+/// lines up to the next command.
+fn section(block: &Block, command: &str) -> Block {
+    let lines: Vec<String> = block
+        .lines
+        .iter()
+        .skip_while(|l| *l != command)
+        .enumerate()
+        .take_while(|(i, l)| *i == 0 || !l.starts_with("$ "))
+        .map(|(_, l)| l.clone())
+        .collect();
+    assert!(
+        !lines.is_empty(),
+        "no {command:?} in book/src/{}:{}",
+        block.chapter,
+        block.line
+    );
+    Block {
+        chapter: block.chapter,
+        line: block.line,
+        lines,
+    }
+}
+
 /// The lines of a block that a program printed: not the commands the reader
 /// types (`$ …`), nor the command `just` echoes before it runs it.
 fn printed(block: &Block) -> Vec<String> {
@@ -189,6 +213,15 @@ const TIME: Mask = (r"(?m)^(real|user|sys)\t\d+m\d+\.\d+s$", "$1\tXmX.XXXs");
 const CURL_AFTER: Mask = (r"after \d+ ms", "after N ms");
 /// A client's port, as a milestone logs it.
 const CLIENT_PORT: Mask = (r"127\.0\.0\.1:\d+", "127.0.0.1:PORT");
+/// tracing's timestamps.
+const TIMESTAMP: Mask = (
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z",
+    "YYYY-MM-DDTHH:MM:SS.SSSSSSZ",
+);
+
+/// How long m8 took for a request, as its text log says.
+const LATENCY: Mask = (r"latency_ms=[\d.]+", "latency_ms=N");
+
 fn masked(text: &str, rules: &[Mask]) -> String {
     let mut text = text.to_string();
     for (pattern, with) in rules {
@@ -474,6 +507,39 @@ const REPRODUCED: &[(&str, &str, &str)] = &[
         "m6_refusals",
     ),
     ("m8.md", "$ RUST_LOG=m8=loud just run m8", "m8_bad_rust_log"),
+    (
+        "m8.md",
+        "2026-11-26T03:21:57.475300Z  INFO connection{client=127.0.0.1:50888}",
+        "m8_raw_requests",
+    ),
+    (
+        "m8.md",
+        "$ curl -s http://127.0.0.1:7878/metrics",
+        "m8_metrics_and_log",
+    ),
+    (
+        "m8.md",
+        "$ curl -s http://127.0.0.1:7878/metrics | grep -v -e '^#' -e _bucket",
+        "m8_metrics_and_log",
+    ),
+    (
+        "m8.md",
+        "$ curl -s http://127.0.0.1:7878/metrics | grep 'bucket.*/sleep'",
+        "m8_metrics_and_log",
+    ),
+    ("m8.md", "$ just run m8", "m8_metrics_and_log"),
+    ("m8.md", "$ RUST_LOG=warn just run m8", "m8_rust_log_warn"),
+    (
+        "m8.md",
+        "$ RUST_LOG=info,m8::request=off just run m8",
+        "m8_rust_log_without_refusals",
+    ),
+    ("m8.md", "$ grep nothing log.jsonl", "m8_json_log"),
+    (
+        "m8.md",
+        "log_lines_dropped_total 1512",
+        "m8_log_nobody_reads",
+    ),
 ];
 
 #[test]
@@ -599,8 +665,9 @@ fn m1_curl() {
     }
 }
 
-/// Four requests typed as raw bytes; the block shows each answer's first
-/// line. Each `printf` argument is sent as the shell's printf writes it.
+/// Four requests typed as raw bytes with bash's printf; the block shows
+/// each answer's first line, and the next block the lines they leave in the
+/// log.
 #[test]
 fn m8_raw_requests() {
     let block = block(
@@ -608,24 +675,25 @@ fn m8_raw_requests() {
         "$ bash -c 'exec 3<>/dev/tcp/127.0.0.1/7878; printf \"GET /\\033[2J HTTP/1.1\\r\\n\\r\\n\" >&3; head -1 <&3'",
     );
     let server = start("m8", &["127.0.0.1:0"]);
-    let requests: [&[u8]; 4] = [
-        b"GET /\x1b[2J HTTP/1.1\r\n\r\n",
-        b"GET /a\"b HTTP/1.1\r\n\r\n",
-        b"GET /x\r\n INFO m8: served uri=\"/admin\" HTTP/1.1\r\n\r\n",
-        b"PUT\t/ HTTP/1.1\r\n\r\n",
-    ];
-    let commands = block.lines.iter().filter(|l| l.starts_with("$ ")).count();
-    assert_eq!(
-        commands,
-        requests.len(),
-        "book/src/m8.md:{}: one request per command",
-        block.line
+    // The log's first line is m8's own `listening`; then one a request.
+    let mut lines_before = 1..;
+    assert_transcript(&block, &server, &[], &[], |_| {
+        let lines = lines_before.next().unwrap();
+        server.wait_until("the log's lines", |s| s.stderr().lines().count() >= lines);
+    });
+    server.wait_until("the log's lines", |s| s.stderr().lines().count() >= 5);
+    let log = self::block(
+        "m8.md",
+        "2026-11-26T03:21:57.475300Z  INFO connection{client=127.0.0.1:50888}",
     );
-    let real: Vec<String> = requests
-        .iter()
-        .map(|r| server.send(r).status_line())
-        .collect();
-    assert_block_is(&block, &real.join("\n"), None);
+    let stderr = server.stderr();
+    let requests: Vec<&str> = stderr.lines().skip(1).collect();
+    assert_block_masked(
+        &log,
+        &requests.join("\n"),
+        None,
+        &[TIMESTAMP, CLIENT_PORT, LATENCY],
+    );
 }
 
 /// The threads of process `pid`, from `/proc/PID/status` as the chapters
@@ -830,6 +898,275 @@ fn m6_refusals() {
     assert_block_masked(&log, &server.stderr(), None, &[CLIENT_PORT]);
 }
 
+/// m8's metrics before any other request, after a few, the buckets of the
+/// `/sleep`, and the log lines of the same session.
+#[test]
+fn m8_metrics_and_log() {
+    let server = start("m8", &["127.0.0.1:0"]);
+    let first = self::block("m8.md", "$ curl -s http://127.0.0.1:7878/metrics");
+    let start_time = (
+        r"process_start_time_seconds [\d.]+",
+        "process_start_time_seconds N",
+    );
+    assert_transcript(&first, &server, &[], &[start_time], |_| {});
+
+    // The same lines of one family in any order: a family keeps its series
+    // in a hash map. Which families come, and in which order, is fixed.
+    let by_family = |text: &str| -> String {
+        let family = |line: &str| -> String {
+            let name = line.split(['{', ' ']).next().unwrap_or_default();
+            let name = ["_sum", "_count", "_bucket"]
+                .iter()
+                .fold(name, |n, suffix| n.strip_suffix(suffix).unwrap_or(n));
+            name.to_string()
+        };
+        let mut out: Vec<String> = Vec::new();
+        let mut run: Vec<&str> = Vec::new();
+        for line in text.lines().chain([""]) {
+            if run
+                .first()
+                .is_some_and(|first| line.starts_with("$ ") || family(first) != family(line))
+            {
+                run.sort();
+                out.extend(run.drain(..).map(String::from));
+            }
+            if line.starts_with("$ ") {
+                out.push(line.to_string());
+            } else if !line.is_empty() {
+                run.push(line);
+            }
+        }
+        out.join("\n")
+    };
+    let sums = (
+        r#"(?m)^(http_request_duration_seconds_sum\{route="[^"]+"\}) [\d.e-]+$"#,
+        "$1 N",
+    );
+    let some = self::block(
+        "m8.md",
+        "$ curl -s http://127.0.0.1:7878/metrics | grep -v -e '^#' -e _bucket",
+    );
+    // Each request's log line before the next command, as a reader who
+    // types them sees them: the log's lines so far before each command.
+    let mut lines_before = [2, 5, 6, 7, 8].into_iter();
+    let dir = scratch("m8-metrics");
+    let real = transcript(&some, server.addr, &dir, &[], |command| {
+        let lines = lines_before
+            .next()
+            .unwrap_or_else(|| panic!("no count for {command}"));
+        server.wait_until("the log's lines", |s| s.stderr().lines().count() >= lines);
+    });
+    let book = by_family(&masked(
+        &normalise(&some.lines.join("\n"), None),
+        &[sums, start_time],
+    ));
+    let shown = by_family(&masked(
+        &normalise(&real, Some(server.addr)),
+        &[sums, start_time],
+    ));
+    assert_same(&some, &book, &shown);
+    // The sum of the one `/sleep`: its 5 s.
+    let sleep: f64 = real
+        .lines()
+        .find_map(|l| l.strip_prefix(r#"http_request_duration_seconds_sum{route="/sleep"} "#))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no sum for /sleep in {real}"));
+    assert!(sleep >= 4.9, "the /sleep took {sleep} s");
+
+    // The log, up to that last /metrics.
+    server.wait_until("the log's lines", |s| s.stderr().lines().count() >= 9);
+    let log = self::block("m8.md", "$ just run m8");
+    let real = format!("Listening on http://{}\n{}", server.addr, server.stderr());
+    let metrics_bytes = (
+        r#"uri="/metrics" status=200 bytes=\d+"#,
+        r#"uri="/metrics" status=200 bytes=N"#,
+    );
+    assert_block_masked(
+        &log,
+        &real,
+        Some(server.addr),
+        &[TIMESTAMP, CLIENT_PORT, LATENCY, metrics_bytes],
+    );
+    let sleep_ms: f64 = real
+        .lines()
+        .find(|l| l.contains(r#"uri="/sleep""#))
+        .and_then(|l| l.split("latency_ms=").nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no latency for /sleep in {real}"));
+    assert!(
+        sleep_ms >= 4900.0,
+        "the log says the /sleep took {sleep_ms} ms"
+    );
+
+    let buckets = self::block(
+        "m8.md",
+        "$ curl -s http://127.0.0.1:7878/metrics | grep 'bucket.*/sleep'",
+    );
+    assert_transcript(&buckets, &server, &[], &[], |_| {});
+}
+
+/// `curl -s -o /dev/null [-X METHOD] URL`, as the chapter's requests are made.
+fn curl(method: &str, addr: SocketAddr, path: &str) {
+    let status = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-X",
+            method,
+            &format!("http://{addr}{path}"),
+        ])
+        .status()
+        .expect("curl runs");
+    assert!(status.success(), "curl -X {method} {path}: {status}");
+}
+
+/// `RUST_LOG=warn`: no line for the requests, and a warning for a second
+/// Ctrl-C with a `/sleep` in flight.
+#[test]
+fn m8_rust_log_warn() {
+    let block = block("m8.md", "$ RUST_LOG=warn just run m8");
+    let mut server = Server::spawn("m8", {
+        let mut command = as_a_reader("m8", &["127.0.0.1:0"]);
+        command.env("RUST_LOG", "warn");
+        command
+    });
+    let _slow = server.get_in_background("/sleep");
+    server.wait_until("the /sleep in flight", |s| {
+        s.get("/metrics")
+            .text()
+            .contains("\nhttp_connections_in_flight 2\n")
+    });
+    server.signal("INT");
+    server.wait_until("the listener closed", |s| !s.is_listening());
+    server.signal("INT");
+    let status = server
+        .wait_for_exit(Duration::from_secs(10))
+        .expect("m8 exits");
+    let real = format!("Listening on http://{}\n{}", server.addr, server.stderr());
+    assert_eq!(status.code(), Some(130), "{real}");
+    assert_block_masked(&block, &real, Some(server.addr), &[TIMESTAMP]);
+}
+
+/// `RUST_LOG=info,m8::request=off`: the POST between the two requests
+/// leaves no line.
+#[test]
+fn m8_rust_log_without_refusals() {
+    let block = block("m8.md", "$ RUST_LOG=info,m8::request=off just run m8");
+    let server = Server::spawn("m8", {
+        let mut command = as_a_reader("m8", &["127.0.0.1:0"]);
+        command.env("RUST_LOG", "info,m8::request=off");
+        command
+    });
+    // The log's lines after each request: the refused POST adds none.
+    for (method, path, lines) in [("GET", "/", 2), ("POST", "/", 2), ("GET", "/nothing", 3)] {
+        curl(method, server.addr, path);
+        server.wait_until("the log's lines", |s| s.stderr().lines().count() >= lines);
+    }
+    let real = format!("Listening on http://{}\n{}", server.addr, server.stderr());
+    assert_block_masked(
+        &block,
+        &real,
+        Some(server.addr),
+        &[TIMESTAMP, CLIENT_PORT, LATENCY],
+    );
+}
+
+/// The JSON log in a file, read with grep and jq after three `GET /`, a
+/// `GET /nothing` and a `POST`.
+#[test]
+fn m8_json_log() {
+    let block = block("m8.md", "$ grep nothing log.jsonl");
+    let server = Server::spawn("m8", {
+        let mut command = as_a_reader("m8", &["127.0.0.1:0"]);
+        command.env("LOG_FORMAT", "json");
+        command
+    });
+    for (method, path) in [
+        ("GET", "/"),
+        ("GET", "/"),
+        ("GET", "/"),
+        ("GET", "/nothing"),
+        ("POST", "/"),
+    ] {
+        curl(method, server.addr, path);
+    }
+    server.wait_until("the log's lines", |s| s.stderr().lines().count() >= 6);
+    let dir = scratch("m8-json");
+    fs::write(dir.join("log.jsonl"), server.stderr()).unwrap();
+    let real = transcript(&block, server.addr, &dir, &[], |_| {});
+    let timestamp = (r#""timestamp":"[^"]+""#, r#""timestamp":"T""#);
+    let latency = (r#""latency_ms":[\d.]+"#, r#""latency_ms":N"#);
+    let rules = [timestamp, latency, CLIENT_PORT];
+    let book = masked(&block.lines.join("\n"), &rules);
+    let shown = masked(real.trim_end(), &rules);
+    assert_same(&block, &book, &shown);
+}
+
+/// A log nobody reads: the log drops lines, the requests are answered.
+#[test]
+fn m8_log_nobody_reads() {
+    let first = block("m8.md", "$ cargo run -q -p m8 2> >(sleep 300)");
+    assert_eq!(printed(&first), ["Listening on http://127.0.0.1:7878"]);
+    let block = block("m8.md", "log_lines_dropped_total 1512");
+    // stderr to a pipe that nobody reads, as `2> >(sleep 300)` does.
+    let mut m8 = as_a_reader("m8", &["127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(m8.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let addr: SocketAddr = line
+        .trim()
+        .strip_prefix("Listening on http://")
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The chapter's loop, with 3000 requests sent from here rather than by
+    // 3000 curl processes (minutes on a small machine): each answered, in
+    // 2 s at most, as `curl -m 2` waits.
+    let loop_ = block.lines.first().unwrap();
+    assert!(
+        loop_.starts_with(
+            "$ for i in $(seq 3000); do curl -s -m 2 -o /dev/null http://127.0.0.1:7878/"
+        ),
+        "{loop_}"
+    );
+    for i in 1..=3000 {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        std::io::Write::write_all(&mut stream, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .unwrap();
+        let mut answer = Vec::new();
+        let read = std::io::Read::read_to_end(&mut stream, &mut answer);
+        assert!(
+            read.is_ok() && answer.starts_with(b"HTTP/1.1 200 OK"),
+            "request {i}: no answer in 2 s"
+        );
+    }
+    let metrics = section(&block, block.lines[1].as_str());
+    let dir = scratch("m8-dropped");
+    let real = transcript(&metrics, addr, &dir, &[], |_| {});
+    let _ = m8.kill();
+    let _ = m8.wait();
+    let dropped = (r"log_lines_dropped_total \d+", "log_lines_dropped_total N");
+    let book = masked(&metrics.lines.join("\n"), &[dropped]);
+    assert_same(&metrics, &book, &masked(real.trim_end(), &[dropped]));
+    let n: u64 = real
+        .lines()
+        .find_map(|l| l.strip_prefix("log_lines_dropped_total "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{real}"));
+    assert!(n > 0, "the log dropped no line");
+}
+
 /// Blocks whose only output is a server's first line. The harness reads
 /// that line to learn the port, and fails on any other first line.
 #[test]
@@ -941,37 +1278,8 @@ const NOT_YET_REPRODUCED: &[(&str, &str, &str)] = &[
         "GET / with 2 sleeps in flight: 0.000602 s",
         "timings",
     ),
-    (
-        "m8.md",
-        "$ curl -s http://127.0.0.1:7878/metrics",
-        "metrics",
-    ),
-    (
-        "m8.md",
-        "$ curl -s http://127.0.0.1:7878/metrics | grep -v -e '^#' -e _bucket",
-        "metrics",
-    ),
-    (
-        "m8.md",
-        "$ curl -s http://127.0.0.1:7878/metrics | grep 'bucket.*/sleep'",
-        "metrics",
-    ),
-    ("m8.md", "$ just run m8", "the log"),
-    ("m8.md", "$ RUST_LOG=warn just run m8", "the log"),
-    (
-        "m8.md",
-        "$ RUST_LOG=info,m8::request=off just run m8",
-        "the log",
-    ),
-    ("m8.md", "$ grep nothing log.jsonl", "the JSON log"),
-    ("m8.md", "log_lines_dropped_total 1512", "dropped log lines"),
     ("m8.md", "{route=\"/\"} => 9613", "needs Prometheus"),
     ("m8.md", "request 1476: no answer in 2 s", "a blocked log"),
-    (
-        "m8.md",
-        "2026-11-26T03:21:57.475300Z  INFO connection{client=127.0.0.1:50888}",
-        "the log of raw requests",
-    ),
     ("m8.md", "{route=\"/sleep\"} => NaN", "needs Prometheus"),
 ];
 
