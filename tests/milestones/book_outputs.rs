@@ -23,10 +23,10 @@ use crate::support::{Server, command};
 /// A block of the book: its chapter, the line of its opening fence, and its
 /// lines with the list indentation and `> ` quote markers removed.
 #[derive(Clone)]
-struct Block {
-    chapter: &'static str,
-    line: usize,
-    lines: Vec<String>,
+pub(crate) struct Block {
+    pub(crate) chapter: &'static str,
+    pub(crate) line: usize,
+    pub(crate) lines: Vec<String>,
 }
 
 fn src_dir() -> PathBuf {
@@ -86,7 +86,7 @@ fn matches(line: &str, key: &str) -> bool {
 }
 
 /// The one block of `chapter` that has a line starting with `key`.
-fn block(chapter: &'static str, key: &str) -> Block {
+pub(crate) fn block(chapter: &'static str, key: &str) -> Block {
     let mut found: Vec<Block> = blocks(chapter)
         .into_iter()
         .filter(|b| b.lines.iter().any(|l| matches(l, key)))
@@ -137,7 +137,7 @@ fn printed(block: &Block) -> Vec<String> {
 /// Replaces what varies from run to run by what the book shows: the port
 /// the test's server got by 7878, and the id in `thread 'main' (28205)` by
 /// `(ID)`, in the book's lines and the real ones alike.
-fn normalise(text: &str, addr: Option<SocketAddr>) -> String {
+pub(crate) fn normalise(text: &str, addr: Option<SocketAddr>) -> String {
     let mut text = text.to_string();
     if let Some(addr) = addr {
         text = text.replace(&addr.to_string(), "127.0.0.1:7878");
@@ -181,7 +181,7 @@ fn assert_block_masked(block: &Block, real: &str, addr: Option<SocketAddr>, rule
 
 /// Fails, with both texts and the block's place, unless `real` has the lines
 /// of `book`, where a line `…` of the book stands for any number of lines.
-fn assert_same(block: &Block, book: &str, real: &str) {
+pub(crate) fn assert_same(block: &Block, book: &str, real: &str) {
     let book_lines: Vec<&str> = book.lines().collect();
     let real_lines: Vec<&str> = real.lines().collect();
     assert!(
@@ -206,7 +206,7 @@ fn lines_match(book: &[&str], real: &[&str]) -> bool {
 
 /// What varies from run to run in one kind of line: a pattern and what
 /// replaces each of its matches, in the book's lines and the real ones.
-type Mask = (&'static str, &'static str);
+pub(crate) type Mask = (&'static str, &'static str);
 
 /// bash's `time`: the three durations.
 const TIME: Mask = (r"(?m)^(real|user|sys)\t\d+m\d+\.\d+s$", "$1\tXmX.XXXs");
@@ -223,7 +223,7 @@ const TIMESTAMP: Mask = (
 /// How long m8 took for a request, as its text log says.
 const LATENCY: Mask = (r"latency_ms=[\d.]+", "latency_ms=N");
 
-fn masked(text: &str, rules: &[Mask]) -> String {
+pub(crate) fn masked(text: &str, rules: &[Mask]) -> String {
     let mut text = text.to_string();
     for (pattern, with) in rules {
         let pattern = regex::Regex::new(pattern).unwrap();
@@ -255,7 +255,7 @@ fn seconds_of_time(text: &str) -> f64 {
 /// runs, to wait for what the server must have done first. Returns the
 /// block as this run printed it, the commands included; a command started
 /// in the background (`&`) goes on, its output to /dev/null.
-fn transcript(
+pub(crate) fn transcript(
     block: &Block,
     addr: SocketAddr,
     dir: &std::path::Path,
@@ -264,12 +264,7 @@ fn transcript(
 ) -> String {
     let bold = regex::Regex::new("\x1b\\[[0-9;]*m").unwrap();
     let mut out = String::new();
-    for (n, line) in block
-        .lines
-        .iter()
-        .filter(|l| l.starts_with("$ "))
-        .enumerate()
-    {
+    for line in block.lines.iter().filter(|l| l.starts_with("$ ")) {
         before(line);
         let mut command = line["$ ".len()..]
             .replace("127.0.0.1:7878", &addr.to_string())
@@ -277,7 +272,12 @@ fn transcript(
         for (what, with) in subs {
             command = command.replace(what, with);
         }
-        let file = dir.join(format!(".transcript-{n}"));
+        // Beside the test's other files, not in `dir`, which may be the
+        // repository's folder.
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let file = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("transcript-{}-{run}", std::process::id()));
         let output = fs::File::create(&file).unwrap();
         // In a terminal, as the reader runs it (curl shows no progress meter
         // there); a command that goes on in the background, without one:
@@ -491,6 +491,11 @@ const REPRODUCED: &[(&str, &str, &str)] = &[
     ),
     ("m4.md", "thread 'main' (9576) panicked", "m4_zero_workers"),
     ("m5.md", "$ just run m5 127.0.0.1:7878 0", "m5_bad_workers"),
+    (
+        "m8.md",
+        "{route=\"/sleep\"} => NaN",
+        "prometheus::a_series_appears_only_with_its_first_sample",
+    ),
     (
         "m7.md",
         "GET / with 2 sleeps in flight: 4.721202 s",
@@ -886,9 +891,10 @@ fn m6_shutdown() {
         std::thread::spawn(move || transcript(&block, addr, &scratch("m6-sleep"), &[], |_| {}))
     };
     server.wait_for_stdout("got a job", 1);
+    let listener = server.listener_inode();
     server.signal("INT");
     // Refused at once: once m6 has closed its listener.
-    server.wait_until("the listener closed", |s| !s.is_listening());
+    server.wait_until("the listener closed", |s| !s.has_socket(&listener));
     let refused = self::block("m6.md", "$ curl -sS http://127.0.0.1:7878/ -o /dev/null");
     assert_transcript(&refused, &server, &[], &[CURL_AFTER], |_| {});
 
@@ -1097,8 +1103,9 @@ fn m8_rust_log_warn() {
             .text()
             .contains("\nhttp_connections_in_flight 2\n")
     });
+    let listener = server.listener_inode();
     server.signal("INT");
-    server.wait_until("the listener closed", |s| !s.is_listening());
+    server.wait_until("the listener closed", |s| !s.has_socket(&listener));
     server.signal("INT");
     let status = server
         .wait_for_exit(Duration::from_secs(10))
@@ -1732,7 +1739,6 @@ const NOT_YET_REPRODUCED: &[(&str, &str, &str)] = &[
     ),
     ("m8.md", "{route=\"/\"} => 9613", "needs Prometheus"),
     ("m8.md", "request 1476: no answer in 2 s", "a blocked log"),
-    ("m8.md", "{route=\"/sleep\"} => NaN", "needs Prometheus"),
 ];
 
 /// Prose that quotes a panic: (chapter, the quote), and what checks it.
@@ -1778,9 +1784,14 @@ fn chapter_names() -> Vec<&'static str> {
     names
 }
 
-/// The body of the test function `name` in this file.
+/// The body of the test function `name` in this file, or, for
+/// `module::name`, in that module of the test target.
 fn test_body(name: &str) -> Option<String> {
-    let source = include_str!("book_outputs.rs");
+    let (source, name) = match name.split_once("::") {
+        Some(("prometheus", name)) => (include_str!("prometheus.rs"), name),
+        Some((other, _)) => panic!("the guard reads no module {other}"),
+        None => (include_str!("book_outputs.rs"), name),
+    };
     let start = source.find(&format!("\nfn {name}() {{\n"))?;
     let end = source[start..].find("\n}\n")?;
     Some(source[start..start + end].to_string())
@@ -1814,7 +1825,7 @@ fn every_quoted_output_is_reproduced() {
                             b.line
                         )),
                         None => problems.push(format!(
-                            "{c}:{}: no test {test} in tests/milestones/book_outputs.rs",
+                            "{c}:{}: no test {test} in tests/milestones",
                             b.line
                         )),
                     }

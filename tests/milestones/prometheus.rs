@@ -283,6 +283,84 @@ fn prometheus_scrapes_m8_and_answers_the_chapters_queries() {
     assert!(complaints.is_empty(), "prometheus complained:\n{log}");
 }
 
+/// m8's chapter: right after a restart, one `/sleep` served has a rate of
+/// 0 and a p99 of NaN, since its series starts at 1; the second shows, as
+/// 9.95 s for a sleep of 5 s. The chapter's commands, with the real curl and
+/// promtool, in the repository's folder.
+#[test]
+fn a_series_appears_only_with_its_first_sample() {
+    if !installed("prometheus") || !installed("promtool") {
+        return;
+    }
+    use crate::book_outputs::{Mask, assert_same, block, masked, normalise, transcript};
+    let block = block("m8.md", "{route=\"/sleep\"} => NaN");
+    let m8 = Server::start("m8");
+    let scratch = Scratch::new("first-sample");
+    let config = config_for(m8.addr, &scratch.0);
+    let prometheus = Prometheus::start(&config, &scratch.0.join("data"));
+    let rate = std::fs::read_to_string(m8_file("queries/request-rate.promql")).unwrap();
+    let p99 = std::fs::read_to_string(m8_file("queries/p99-latency.promql")).unwrap();
+    let of = |promql: &str, route: &str| -> Option<f64> {
+        let values = prometheus.query_by_route(promql)?;
+        values.into_iter().find(|(r, _)| r == route).map(|(_, v)| v)
+    };
+    // Prometheus scrapes m8, and its own scrapes have a rate.
+    prometheus.wait_for(
+        "a rate of /metrics",
+        || of(&rate, "/metrics"),
+        || format!("{:?}", prometheus.query_by_route(&rate)),
+    );
+    let mut sleeps = 0;
+    let url = format!("http://{}", prometheus.addr);
+    let subs = [("http://127.0.0.1:9090", url)];
+    let real = transcript(&block, m8.addr, &harness::repo_root(), &subs, |command| {
+        if command.starts_with("$ curl") {
+            sleeps += 1;
+        } else if command.contains("request-rate") {
+            // Two scrapes since the first /sleep: its series has a rate.
+            prometheus.wait_for(
+                "a rate of /sleep",
+                || of(&rate, "/sleep"),
+                || format!("{:?}", prometheus.query_by_route(&rate)),
+            );
+        } else if sleeps == 2 {
+            // A scrape since the second /sleep.
+            prometheus.wait_for(
+                "a p99 of /sleep",
+                || of(&p99, "/sleep").filter(|v| v.is_finite()),
+                || format!("{:?}", prometheus.query_by_route(&p99)),
+            );
+        }
+    });
+    // What varies: the values of /metrics, the moments of the queries, and
+    // the order of the series in an answer.
+    let rules: [Mask; 2] = [
+        (
+            r#"\{route="/metrics"\} => [\d.e+-]+"#,
+            r#"{route="/metrics"} => N"#,
+        ),
+        (r"@\[[\d.]+\]", "@[T]"),
+    ];
+    let in_any_order = |text: &str| -> String {
+        let mut out: Vec<String> = Vec::new();
+        let mut answer: Vec<String> = Vec::new();
+        for line in masked(text, &rules).lines().chain(["$ "]) {
+            if line.starts_with("$ ") {
+                answer.sort();
+                out.append(&mut answer);
+                out.push(line.to_string());
+            } else {
+                answer.push(line.to_string());
+            }
+        }
+        out.pop();
+        out.join("\n")
+    };
+    let book = in_any_order(&block.lines.join("\n"));
+    let shown = in_any_order(&normalise(real.trim_end(), Some(m8.addr)));
+    assert_same(&block, &book, &shown);
+}
+
 #[test]
 fn promtool_finds_nothing_wrong_with_the_config_or_m8s_metrics() {
     if !installed("promtool") {
