@@ -492,6 +492,11 @@ const REPRODUCED: &[(&str, &str, &str)] = &[
     ("m4.md", "thread 'main' (9576) panicked", "m4_zero_workers"),
     ("m5.md", "$ just run m5 127.0.0.1:7878 0", "m5_bad_workers"),
     (
+        "teachers.md",
+        "{{#include teachers/bench.txt}}",
+        "grade_bench",
+    ),
+    (
         "m8.md",
         "{route=\"/sleep\"} => NaN",
         "prometheus::a_series_appears_only_with_its_first_sample",
@@ -1683,6 +1688,60 @@ fn m7_blocking_sleep() {
     );
 }
 
+/// `just grade-bench`'s report, recorded in teachers/bench.txt from a run
+/// of 30 repositories: the same lines from a short real run of one
+/// repository with a `/sleep` of 100 ms, with the numbers masked.
+#[test]
+fn grade_bench() {
+    let block = block("teachers.md", "{{#include teachers/bench.txt}}");
+    let Some(mut just) = harness::just::just(&harness::repo_root()) else {
+        return;
+    };
+    let output = just
+        .args(["grade-bench", "1", "100"])
+        .output()
+        .expect("just runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "just grade-bench 1 100 failed:\n{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let recorded = fs::read_to_string(src_dir().join("teachers/bench.txt")).unwrap();
+    let rules = [
+        (
+            r"grading \d+ fixture repositories, /sleep of \d+ ms, on \d+ CPUs",
+            "grading N fixture repositories, /sleep of N ms, on N CPUs",
+        ),
+        (
+            r"graded in [\d.]+ s in the sandbox, [\d.]+ s without it \([+-][\d.]+ %\)",
+            "graded in N s in the sandbox, N s without it (N %)",
+        ),
+        (
+            r"\d+ of \d+ stages passed, \d+ missing",
+            "N of N stages passed, N missing",
+        ),
+    ];
+    let book = masked(recorded.trim_end(), &rules);
+    assert_same(&block, &book, &masked(stdout.trim_end(), &rules));
+    // Every stage of every repository counted: six stages each.
+    let counts = |text: &str| -> (u32, u32, u32) {
+        let line = text
+            .lines()
+            .find(|l| l.contains(" stages passed, "))
+            .unwrap();
+        let n: Vec<u32> = line
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        (n[0], n[1], n[2])
+    };
+    let (passed, stages, missing) = counts(&stdout);
+    assert_eq!(stages, 6, "{stdout}");
+    assert!(passed + missing <= stages, "{stdout}");
+    assert_eq!(counts(&recorded).1, 6 * 30, "{recorded}");
+}
+
 /// Blocks whose only output is a server's first line. The harness reads
 /// that line to learn the port, and fails on any other first line.
 #[test]
@@ -1732,11 +1791,6 @@ const NOT_OUTPUT: &[(&str, &str)] = &[
 /// when one of these is gone or has become reproduced, so the list only
 /// shrinks.
 const NOT_YET_REPRODUCED: &[(&str, &str, &str)] = &[
-    (
-        "teachers.md",
-        "{{#include teachers/bench.txt}}",
-        "just grade-bench; machine-dependent",
-    ),
     ("m8.md", "{route=\"/\"} => 9613", "needs Prometheus"),
     ("m8.md", "request 1476: no answer in 2 s", "a blocked log"),
 ];
