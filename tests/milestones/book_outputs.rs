@@ -1190,6 +1190,7 @@ fn m8_json_log() {
 /// A log nobody reads: the log drops lines, the requests are answered.
 #[test]
 fn m8_log_nobody_reads() {
+    let _load = one_load_at_a_time();
     let first = block("m8.md", "$ cargo run -q -p m8 2> >(sleep 300)");
     assert_eq!(printed(&first), ["Listening on http://127.0.0.1:7878"]);
     let block = block("m8.md", "log_lines_dropped_total 1512");
@@ -1360,6 +1361,14 @@ fn compare_unknown_milestone() {
     assert_block_is(&block, &real, None);
 }
 
+/// Held by the tests that load the machine (the load generators, 3000
+/// requests, a class graded twice): one at a time, so that together they do
+/// not starve the timing tests that run beside them.
+fn one_load_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOAD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOAD.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Whether `program` runs; when it does not, a failure on CI (`.ci/run`
 /// installs it), and elsewhere a note and `false`, to skip the test.
 fn installed(program: &str, install: &str) -> bool {
@@ -1438,6 +1447,7 @@ fn number_after(text: &str, label: &str) -> f64 {
 /// changes only the rate.)
 #[test]
 fn ab_m4_and_m6() {
+    let _load = one_load_at_a_time();
     if !installed("ab", "sudo apt-get install apache2-utils") {
         return;
     }
@@ -1460,6 +1470,7 @@ fn ab_m4_and_m6() {
 /// m6; against m1 it gets no answer at all.
 #[test]
 fn wrk_m4_m6_and_m1() {
+    let _load = one_load_at_a_time();
     if !installed("wrk", "sudo apt-get install wrk") {
         return;
     }
@@ -1518,6 +1529,7 @@ fn oha_ms(summary: &str, label: &str) -> f64 {
 /// the first four requests take one sleep and every later one two.
 #[test]
 fn oha_against_m4s_sleeps() {
+    let _load = one_load_at_a_time();
     if !installed("oha", "cargo install oha --locked --version 1.16.0") {
         return;
     }
@@ -1553,6 +1565,7 @@ fn oha_against_m4s_sleeps() {
 /// in release and runs oha against it.
 #[test]
 fn oha_bench_m1_with_a_deadline() {
+    let _load = one_load_at_a_time();
     if !installed("oha", "cargo install oha --locked --version 1.16.0") {
         return;
     }
@@ -1705,6 +1718,7 @@ fn m7_blocking_sleep() {
 /// repository with a `/sleep` of 100 ms, with the numbers masked.
 #[test]
 fn grade_bench() {
+    let _load = one_load_at_a_time();
     let block = block("teachers.md", "{{#include teachers/bench.txt}}");
     let Some(mut just) = harness::just::just(&harness::repo_root()) else {
         return;
