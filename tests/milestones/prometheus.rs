@@ -283,6 +283,193 @@ fn prometheus_scrapes_m8_and_answers_the_chapters_queries() {
     assert!(complaints.is_empty(), "prometheus complained:\n{log}");
 }
 
+/// m8's chapter: right after a restart, one `/sleep` served has a rate of
+/// 0 and a p99 of NaN, since its series starts at 1; the second shows, as
+/// 9.95 s for a sleep of 5 s. The chapter's commands, with the real curl and
+/// promtool, in the repository's folder.
+#[test]
+fn a_series_appears_only_with_its_first_sample() {
+    if !installed("prometheus") || !installed("promtool") {
+        return;
+    }
+    use crate::book_outputs::{Mask, assert_same, block, masked, normalise, transcript};
+    let block = block("m8.md", "{route=\"/sleep\"} => NaN");
+    let m8 = Server::start("m8");
+    let scratch = Scratch::new("first-sample");
+    let config = config_for(m8.addr, &scratch.0);
+    let prometheus = Prometheus::start(&config, &scratch.0.join("data"));
+    let rate = std::fs::read_to_string(m8_file("queries/request-rate.promql")).unwrap();
+    let p99 = std::fs::read_to_string(m8_file("queries/p99-latency.promql")).unwrap();
+    let of = |promql: &str, route: &str| -> Option<f64> {
+        let values = prometheus.query_by_route(promql)?;
+        values.into_iter().find(|(r, _)| r == route).map(|(_, v)| v)
+    };
+    // Prometheus scrapes m8, and its own scrapes have a rate.
+    prometheus.wait_for(
+        "a rate of /metrics",
+        || of(&rate, "/metrics"),
+        || format!("{:?}", prometheus.query_by_route(&rate)),
+    );
+    let mut sleeps = 0;
+    let url = format!("http://{}", prometheus.addr);
+    let subs = [("http://127.0.0.1:9090", url)];
+    let real = transcript(&block, m8.addr, &harness::repo_root(), &subs, |command| {
+        if command.starts_with("$ curl") {
+            sleeps += 1;
+        } else if command.contains("request-rate") {
+            // Two scrapes since the first /sleep: its series has a rate.
+            prometheus.wait_for(
+                "a rate of /sleep",
+                || of(&rate, "/sleep"),
+                || format!("{:?}", prometheus.query_by_route(&rate)),
+            );
+        } else if sleeps == 2 {
+            // A scrape since the second /sleep.
+            prometheus.wait_for(
+                "a p99 of /sleep",
+                || of(&p99, "/sleep").filter(|v| v.is_finite()),
+                || format!("{:?}", prometheus.query_by_route(&p99)),
+            );
+        }
+    });
+    // What varies: the values of /metrics, the moments of the queries, and
+    // the order of the series in an answer.
+    let rules: [Mask; 2] = [
+        (
+            r#"\{route="/metrics"\} => [\d.e+-]+"#,
+            r#"{route="/metrics"} => N"#,
+        ),
+        (r"@\[[\d.]+\]", "@[T]"),
+    ];
+    let in_any_order = |text: &str| -> String {
+        let mut out: Vec<String> = Vec::new();
+        let mut answer: Vec<String> = Vec::new();
+        for line in masked(text, &rules).lines().chain(["$ "]) {
+            if line.starts_with("$ ") {
+                answer.sort();
+                out.append(&mut answer);
+                out.push(line.to_string());
+            } else {
+                answer.push(line.to_string());
+            }
+        }
+        out.pop();
+        out.join("\n")
+    };
+    let book = in_any_order(&block.lines.join("\n"));
+    let shown = in_any_order(&normalise(real.trim_end(), Some(m8.addr)));
+    assert_same(&block, &book, &shown);
+}
+
+/// m8's chapter asks Prometheus for the request rate and the p99 latency
+/// by route, under load with a few `/sleep` beside it. Here the load is
+/// lighter and shorter than the chapter's minute of oha (about 200 `GET /`
+/// a second from this test, for some 20 s, less than the queries' window of
+/// a minute, which makes `rate` read low), so the rates differ and are
+/// masked; the routes and the p99 of a 5 s sleep, 9.95 s, do not.
+#[test]
+fn the_chapters_queries_under_load() {
+    if !installed("prometheus") || !installed("promtool") {
+        return;
+    }
+    use crate::book_outputs::{Mask, assert_same, block, masked, normalise, transcript};
+    let block = block("m8.md", "{route=\"/\"} => 9613");
+    let m8 = Server::start("m8");
+    let scratch = Scratch::new("under-load");
+    let config = config_for(m8.addr, &scratch.0);
+    let prometheus = Prometheus::start(&config, &scratch.0.join("data"));
+    let rate = std::fs::read_to_string(m8_file("queries/request-rate.promql")).unwrap();
+    let p99 = std::fs::read_to_string(m8_file("queries/p99-latency.promql")).unwrap();
+    let of = |promql: &str, route: &str| -> Option<f64> {
+        let values = prometheus.query_by_route(promql)?;
+        values.into_iter().find(|(r, _)| r == route).map(|(_, v)| v)
+    };
+    prometheus.wait_for(
+        "a rate of /metrics",
+        || of(&rate, "/metrics"),
+        || format!("{:?}", prometheus.query_by_route(&rate)),
+    );
+    // Three sleeps one after the other, and the load beside them until the
+    // chapter's queries have been asked.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let addr = m8.addr;
+    let sleeps = thread::spawn(move || {
+        for _ in 0..3 {
+            get_from(addr, "/sleep");
+        }
+    });
+    let load = {
+        let done = std::sync::Arc::clone(&done);
+        thread::spawn(move || {
+            let start = Instant::now();
+            while !done.load(std::sync::atomic::Ordering::SeqCst) && start.elapsed() < PATIENCE {
+                get_from(addr, "/");
+                thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    let url = format!("http://{}", prometheus.addr);
+    let subs = [("http://127.0.0.1:9090", url)];
+    let routes = ["/", "/metrics", "/sleep"];
+    let real = transcript(&block, m8.addr, &harness::repo_root(), &subs, |command| {
+        // Every route in each answer: a rate for each, and a p99 for each
+        // once a second sleep has been scraped (the first one only created
+        // its series).
+        let promql = if command.contains("request-rate") {
+            &rate
+        } else {
+            &p99
+        };
+        prometheus.wait_for(
+            "an answer for every route",
+            || {
+                let values = prometheus.query_by_route(promql)?;
+                routes
+                    .iter()
+                    .all(|route| values.iter().any(|(r, v)| r == route && v.is_finite()))
+                    .then_some(())
+            },
+            || format!("{:?}", prometheus.query_by_route(promql)),
+        );
+    });
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    load.join().unwrap();
+    sleeps.join().unwrap();
+    // What varies: every rate, the p99 of / and /metrics (not that of
+    // /sleep), the moments of the queries, and the order of the series in
+    // an answer.
+    let every_value: Mask = (r"=> [\d.e+-]+ @", "=> N @");
+    let but_sleep: Mask = (
+        r#"\{route="(/|/metrics)"\} => [\d.e+-]+"#,
+        r#"{route="$1"} => N"#,
+    );
+    let moment: Mask = (r"@\[[\d.]+\]", "@[T]");
+    let in_any_order = |text: &str| -> String {
+        let mut out: Vec<String> = Vec::new();
+        let mut answer: Vec<String> = Vec::new();
+        let mut rule = every_value;
+        for line in text.lines().chain(["$ "]) {
+            if line.starts_with("$ ") {
+                answer.sort();
+                out.append(&mut answer);
+                out.push(line.to_string());
+                rule = if line.contains("request-rate") {
+                    every_value
+                } else {
+                    but_sleep
+                };
+            } else {
+                answer.push(masked(line, &[rule, moment]));
+            }
+        }
+        out.pop();
+        out.join("\n")
+    };
+    let book = in_any_order(&block.lines.join("\n"));
+    let shown = in_any_order(&normalise(real.trim_end(), Some(m8.addr)));
+    assert_same(&block, &book, &shown);
+}
+
 #[test]
 fn promtool_finds_nothing_wrong_with_the_config_or_m8s_metrics() {
     if !installed("promtool") {

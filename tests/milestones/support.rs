@@ -239,6 +239,50 @@ impl Server {
         self.process.stderr()
     }
 
+    /// The server's process id, for what a reader finds with `pgrep`.
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
+    /// The inode of the server's listening socket, from `/proc`, while it
+    /// listens: for [`Server::has_socket`] to tell when it is closed.
+    /// (`/proc/net/tcp` is no consistent snapshot: a read may miss an entry
+    /// while other sockets come and go, so it is read until it shows it.)
+    pub fn listener_inode(&self) -> String {
+        let port = format!(":{:04X}", self.addr.port());
+        let find = || -> Option<String> {
+            let table = std::fs::read_to_string(format!("/proc/{}/net/tcp", self.pid())).ok()?;
+            table.lines().skip(1).find_map(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                (fields.len() > 9 && fields[1].ends_with(&port) && fields[3] == "0A")
+                    .then(|| fields[9].to_string())
+            })
+        };
+        let start = Instant::now();
+        loop {
+            if let Some(inode) = find() {
+                return inode;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "{} listens on no socket",
+                self.milestone
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Whether the server still holds the socket `inode` open (its fd table
+    /// in `/proc`, which is read whole): a server that has closed its
+    /// listener refuses every connection from then on.
+    pub fn has_socket(&self, inode: &str) -> bool {
+        let target = format!("socket:[{inode}]");
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid())).is_ok_and(|fds| {
+            fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+                .any(|link| link.to_string_lossy() == target)
+        })
+    }
+
     /// The CPU time the server has used so far, user and system, all its
     /// threads together.
     pub fn cpu_time(&self) -> Duration {
