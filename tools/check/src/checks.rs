@@ -956,7 +956,7 @@ fn shutdown(context: &mut Context) -> Outcome {
     }
     let signalled = Instant::now();
     let process = server.process.as_mut().expect("the checker started it");
-    if let Err(e) = process.signal(libc::SIGINT) {
+    if let Err(e) = process.interrupt() {
         return Outcome::fail(format!("cannot send SIGINT to the server: {e}"));
     }
     let status = process.wait_for_exit(sleep + QUICK * 2);
