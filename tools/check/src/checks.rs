@@ -940,6 +940,11 @@ fn shutdown(context: &mut Context) -> Outcome {
             "not run: it sends Ctrl-C, so the checker must start the server (use --repo DIR)",
         );
     }
+    if cfg!(windows) {
+        return Outcome::skip(
+            "not run: it sends Ctrl-C as a signal, which Windows does not have (use WSL 2)",
+        );
+    }
     let mut server = match context.start() {
         Ok(server) => server,
         Err(why) => return cannot_start(why),

@@ -763,6 +763,10 @@ mod tests {
         }
         let pid = std::process::id().to_string();
         assert_eq!(lsof_listening(&["-p", &pid]), vec![addr]);
+        // By process group, as `group_listening_addrs` asks on macOS.
+        // SAFETY: getpgrp cannot fail.
+        let group = unsafe { libc::getpgrp() }.to_string();
+        assert!(lsof_listening(&["-g", &group]).contains(&addr));
     }
 
     #[test]
