@@ -940,6 +940,11 @@ fn shutdown(context: &mut Context) -> Outcome {
             "not run: it sends Ctrl-C, so the checker must start the server (use --repo DIR)",
         );
     }
+    if cfg!(windows) {
+        return Outcome::skip(
+            "not run: it sends Ctrl-C as a signal, which Windows does not have (use WSL 2)",
+        );
+    }
     let mut server = match context.start() {
         Ok(server) => server,
         Err(why) => return cannot_start(why),
@@ -956,7 +961,7 @@ fn shutdown(context: &mut Context) -> Outcome {
     }
     let signalled = Instant::now();
     let process = server.process.as_mut().expect("the checker started it");
-    if let Err(e) = process.signal(libc::SIGINT) {
+    if let Err(e) = process.interrupt() {
         return Outcome::fail(format!("cannot send SIGINT to the server: {e}"));
     }
     let status = process.wait_for_exit(sleep + QUICK * 2);

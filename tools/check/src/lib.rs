@@ -13,6 +13,7 @@ pub mod cargo;
 pub mod checks;
 pub mod http;
 pub mod metrics;
+#[cfg(target_os = "linux")]
 pub mod netns;
 pub mod report;
 pub mod sandbox;

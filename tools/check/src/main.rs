@@ -5,8 +5,10 @@
 //! Exit 0: every check passed; 1: a check failed; 2: misuse, or no server
 //! to check (the crate does not build, the server never listens).
 
+#[cfg(target_os = "linux")]
+use check::netns;
 use check::{
-    cargo, checks, netns, report, sandbox,
+    cargo, checks, report, sandbox,
     subject::{Facts, Subject},
     target::Target,
 };
@@ -15,11 +17,12 @@ use harness::cli::misuse;
 use std::{
     io::Write,
     net::{SocketAddr, ToSocketAddrs},
-    os::unix::process::CommandExt,
     path::{Path, PathBuf},
-    process::{Command, ExitCode},
+    process::ExitCode,
     time::Duration,
 };
+#[cfg(target_os = "linux")]
+use std::{os::unix::process::CommandExt, process::Command};
 
 /// Check a web server against a milestone's lessons, or a stage of the module.
 ///
@@ -96,6 +99,12 @@ fn main() -> ExitCode {
         Ok(chosen) => chosen,
         Err(message) => return misuse(&message),
     };
+
+    // Windows has neither the sandbox nor a private network: the student
+    // starts the server, and the checker checks it where it listens.
+    if cfg!(windows) && cli.repo.is_some() {
+        return misuse(&without_repo(&cli));
+    }
 
     // Student code runs only with --repo: in the sandbox.
     if cli.unsandboxed {
@@ -218,9 +227,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// What to do instead of `--repo` where it cannot run (Windows): start the
+/// server, then check it with `--addr`; said the way the checker was called.
+fn without_repo(cli: &Cli) -> String {
+    let check = match cli.cwd {
+        // `just check` passes --cwd.
+        Some(_) => "just check".to_string(),
+        None => "cargo run --package check --".to_string(),
+    };
+    format!(
+        "--repo runs your server in a sandbox and a private network that only Linux has \
+         (on Windows, use WSL 2 for it): start your server with `cargo run` in your crate, \
+         then check it with `{check} {} --addr 127.0.0.1:7878`",
+        cli.milestone
+    )
+}
+
 /// Runs this same command again inside a private network namespace, with
 /// the crate's binary already built, and returns its exit code; an error
 /// when this machine gives us no namespace.
+#[cfg(target_os = "linux")]
 fn run_in_private_network(binary: &Path) -> std::io::Result<ExitCode> {
     // /proc/self/exe is this very program even if its file was replaced
     // since it started (a rebuild), where current_exe() would name the
@@ -244,6 +270,15 @@ fn run_in_private_network(binary: &Path) -> std::io::Result<ExitCode> {
         Some(code) => ExitCode::from(code as u8),
         None => ExitCode::from(2),
     })
+}
+
+/// Only Linux has network namespaces.
+#[cfg(not(target_os = "linux"))]
+fn run_in_private_network(_binary: &Path) -> std::io::Result<ExitCode> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "network namespaces are Linux's",
+    ))
 }
 
 /// No server to check: one ✗ line (or the JSON report) and exit 2.
@@ -278,7 +313,11 @@ fn check_listening(subject: &Subject) -> Result<(), String> {
         return Ok(());
     };
     let local = addr.ip().is_loopback() || addr.ip().is_unspecified();
-    if !local || harness::process::listening_ports().contains(&addr.port()) {
+    // Where the system does not say what listens (macOS, Windows), on trust.
+    let Some(ports) = harness::process::listening_ports() else {
+        return Ok(());
+    };
+    if !local || ports.contains(&addr.port()) {
         return Ok(());
     }
     Err(format!(
@@ -313,4 +352,26 @@ fn crate_dir(repo: &Path, cwd: Option<&Path>) -> Result<PathBuf, String> {
     }
     dir.canonicalize()
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On Windows, `--repo` is this one line, in the words the student
+    /// typed the command with.
+    #[test]
+    fn without_repo_says_what_to_run_instead() {
+        let cli = Cli::try_parse_from(["check", "m3", "--repo", "x", "--cwd", "/tmp"]).unwrap();
+        assert_eq!(
+            without_repo(&cli),
+            "--repo runs your server in a sandbox and a private network that only Linux has \
+             (on Windows, use WSL 2 for it): start your server with `cargo run` in your crate, \
+             then check it with `just check m3 --addr 127.0.0.1:7878`"
+        );
+        let cli = Cli::try_parse_from(["check", "3", "--repo", "x"]).unwrap();
+        assert!(
+            without_repo(&cli).ends_with("`cargo run --package check -- 3 --addr 127.0.0.1:7878`")
+        );
+    }
 }

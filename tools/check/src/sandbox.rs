@@ -23,21 +23,29 @@
 //! (so a Ctrl-C test still reaches the server) and report the program's
 //! exit status as their own. When the program ends, the init ends, and the
 //! kernel kills whatever is left in the namespace.
+//!
+//! Every protection is made of Linux's own mechanisms. On other systems
+//! (macOS, Windows) [`protections`] names each one as missing, and a
+//! sandboxed run is an ordinary child process, as with [`turn_off`].
 
 use harness::Process;
 use serde::Serialize;
+#[cfg(target_os = "linux")]
 use std::{
     ffi::CString,
-    fmt, fs, io,
     os::fd::{AsRawFd, OwnedFd},
     os::unix::process::CommandExt,
+    sync::atomic::AtomicU64,
+    time::Duration,
+};
+use std::{
+    fmt, fs, io,
     path::{Path, PathBuf},
     process::Command,
     sync::{
         OnceLock,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicBool, Ordering},
     },
-    time::Duration,
 };
 
 /// What a sandboxed program is.
@@ -147,6 +155,7 @@ impl fmt::Display for Protections {
 }
 
 /// What the machine allows, found once per process.
+#[cfg(target_os = "linux")]
 struct Machine {
     /// The Landlock ABI version, or why there is none.
     landlock: Result<i32, String>,
@@ -159,6 +168,7 @@ struct Machine {
     count: Result<Count, String>,
 }
 
+#[cfg(target_os = "linux")]
 #[derive(Clone, Debug)]
 enum Count {
     /// RLIMIT_NPROC, set inside a user namespace of the run's own, where it
@@ -169,6 +179,7 @@ enum Count {
     Cgroup(PathBuf),
 }
 
+#[cfg(target_os = "linux")]
 fn machine() -> &'static Machine {
     static MACHINE: OnceLock<Machine> = OnceLock::new();
     MACHINE.get_or_init(|| {
@@ -250,6 +261,48 @@ pub fn protections() -> Protections {
                 .collect(),
         );
     }
+    here()
+}
+
+/// Elsewhere than on Linux: none of them.
+#[cfg(not(target_os = "linux"))]
+fn here() -> Protections {
+    elsewhere(if cfg!(target_os = "macos") {
+        "macOS"
+    } else if cfg!(windows) {
+        "Windows"
+    } else {
+        "this system"
+    })
+}
+
+/// What a system other than Linux gives: none of the protections, each
+/// named with what is missing on `os`.
+pub fn elsewhere(os: &str) -> Protections {
+    let all = [
+        ("files", format!("no Landlock on {os}")),
+        (
+            "network",
+            format!("no network namespace on {os}: the server's port must be free"),
+        ),
+        ("processes", format!("no PID namespace on {os}")),
+        ("resources", format!("no limits on {os}")),
+        ("rights", format!("not dropped on {os}")),
+    ];
+    Protections(
+        all.into_iter()
+            .map(|(name, why)| Protection {
+                name,
+                in_force: false,
+                why: Some(why),
+            })
+            .collect(),
+    )
+}
+
+/// Which protections Linux gives here.
+#[cfg(target_os = "linux")]
+fn here() -> Protections {
     let m = machine();
     let files = m.landlock.as_ref().map(|_| ()).map_err(Clone::clone);
     let processes = match (&m.pid, &m.count) {
@@ -275,6 +328,7 @@ pub fn protections() -> Protections {
 }
 
 /// Whether this process is root in the machine's own user namespace.
+#[cfg(target_os = "linux")]
 fn real_root() -> bool {
     // SAFETY: getuid cannot fail.
     let uid = unsafe { libc::getuid() };
@@ -287,6 +341,7 @@ fn real_root() -> bool {
 }
 
 /// Whether a child may unshare these namespaces: `true` run in them.
+#[cfg(target_os = "linux")]
 fn try_unshare(flags: libc::c_int) -> Result<(), String> {
     let mut command = Command::new("true");
     // SAFETY: unshare is a system call.
@@ -304,6 +359,7 @@ fn try_unshare(flags: libc::c_int) -> Result<(), String> {
 }
 
 /// Why the kernel refused a namespace, in words.
+#[cfg(target_os = "linux")]
 fn refusal(e: &io::Error) -> String {
     match e.raw_os_error() {
         Some(libc::EPERM | libc::EACCES) => "the system does not allow it".to_string(),
@@ -316,6 +372,7 @@ fn refusal(e: &io::Error) -> String {
 /// Whether a child may make a PID namespace and a mount namespace, and
 /// mount a /proc of the new PID namespace there, as the init does: it
 /// finds the daemons to end in it.
+#[cfg(target_os = "linux")]
 fn try_own_proc(user: libc::c_int) -> Result<(), String> {
     let mut command = Command::new("true");
     // SAFETY: system calls only; the forked child makes two mounts and exits.
@@ -352,6 +409,7 @@ fn try_own_proc(user: libc::c_int) -> Result<(), String> {
 /// # Safety
 ///
 /// System calls only.
+#[cfg(target_os = "linux")]
 unsafe fn mount_own_proc() -> bool {
     // SAFETY: mount with constant C strings.
     unsafe {
@@ -374,6 +432,7 @@ unsafe fn mount_own_proc() -> bool {
 }
 
 /// The kernel's Landlock ABI version.
+#[cfg(target_os = "linux")]
 fn landlock_abi() -> Result<i32, String> {
     // SAFETY: asks for the version only (no attributes, the version flag).
     let version = unsafe {
@@ -402,6 +461,7 @@ fn landlock_abi() -> Result<i32, String> {
 /// The pids cgroup a root grader makes its sandboxes' groups in: its own,
 /// in the pids hierarchy (cgroup v1) or the unified one (v2), if a group
 /// made there gets a `pids.max`.
+#[cfg(target_os = "linux")]
 fn pids_cgroup() -> Result<PathBuf, String> {
     let own = fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
     let mut candidates = Vec::new();
@@ -428,10 +488,12 @@ fn pids_cgroup() -> Result<PathBuf, String> {
 }
 
 /// A pids cgroup of one sandbox, removed when dropped.
+#[cfg(target_os = "linux")]
 struct Cgroup {
     dir: PathBuf,
 }
 
+#[cfg(target_os = "linux")]
 impl Cgroup {
     fn new(parent: &Path, max: u64) -> io::Result<Cgroup> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -448,6 +510,7 @@ impl Cgroup {
     }
 }
 
+#[cfg(target_os = "linux")]
 impl Drop for Cgroup {
     fn drop(&mut self) {
         // Its last processes may still be on their way out.
@@ -515,6 +578,7 @@ fn toolchain() -> Result<&'static Toolchain, String> {
 
 /// The system's programs and libraries, which every sandboxed program may
 /// read and run; of /etc, only what the dynamic loader reads.
+#[cfg(target_os = "linux")]
 const SYSTEM: &[&str] = &[
     "/usr",
     "/bin",
@@ -536,12 +600,15 @@ const SYSTEM: &[&str] = &[
 
 /// A sandbox for one kind of run in one crate's folder.
 pub struct Sandbox {
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     kind: Kind,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     network: Network,
     /// The crate's folder: where student code may write.
     dir: PathBuf,
     /// Its private HOME and TMPDIR, removed with it.
     home: tempfile::TempDir,
+    #[cfg(target_os = "linux")]
     cgroup: Option<Cgroup>,
 }
 
@@ -550,6 +617,7 @@ impl Sandbox {
     pub fn new(kind: Kind, dir: &Path, network: Network) -> io::Result<Sandbox> {
         let dir = fs::canonicalize(dir)?;
         let home = tempfile::Builder::new().prefix("sandbox-").tempdir()?;
+        #[cfg(target_os = "linux")]
         let cgroup = match &machine().count {
             Ok(Count::Cgroup(parent)) if !OFF.load(Ordering::Relaxed) => {
                 Some(Cgroup::new(parent, kind.limits().processes)?)
@@ -561,6 +629,7 @@ impl Sandbox {
             network,
             dir,
             home,
+            #[cfg(target_os = "linux")]
             cgroup,
         })
     }
@@ -603,6 +672,12 @@ impl Sandbox {
         if OFF.load(Ordering::Relaxed) {
             return Process::spawn(command);
         }
+        self.confined(command)
+    }
+
+    /// Starts `command` with every protection the machine allows.
+    #[cfg(target_os = "linux")]
+    fn confined(&self, command: Command) -> io::Result<Process> {
         let prepared = self.prepare()?;
         Process::spawn_then(command, move |command| {
             // SAFETY: `enter` makes only async-signal-safe system calls on
@@ -613,7 +688,14 @@ impl Sandbox {
         })
     }
 
+    /// Elsewhere than on Linux there is no protection to apply.
+    #[cfg(not(target_os = "linux"))]
+    fn confined(&self, command: Command) -> io::Result<Process> {
+        Process::spawn(command)
+    }
+
     /// The paths student code may read, and those it may also write.
+    #[cfg(target_os = "linux")]
     fn paths(&self) -> (Vec<PathBuf>, Vec<PathBuf>) {
         let mut read: Vec<PathBuf> = SYSTEM.iter().map(PathBuf::from).collect();
         let mut write = vec![
@@ -651,6 +733,7 @@ impl Sandbox {
 
     /// Everything the child needs, made before the fork: between fork and
     /// exec it may make system calls only, not allocate.
+    #[cfg(target_os = "linux")]
     fn prepare(&self) -> io::Result<Prepared> {
         let m = machine();
         let limits = self.kind.limits();
@@ -729,6 +812,7 @@ impl Sandbox {
     }
 
     /// The Landlock ruleset, made in the tool: the child only applies it.
+    #[cfg(target_os = "linux")]
     fn ruleset(&self) -> io::Result<Option<OwnedFd>> {
         use landlock::{
             ABI, Access, AccessFs, Ruleset, RulesetAttr, RulesetCreatedAttr, Scope,
@@ -753,6 +837,7 @@ impl Sandbox {
 }
 
 /// The signals the warden and the init pass on to the program.
+#[cfg(target_os = "linux")]
 const FORWARDED: [libc::c_int; 6] = [
     libc::SIGINT,
     libc::SIGTERM,
@@ -763,6 +848,7 @@ const FORWARDED: [libc::c_int; 6] = [
 ];
 
 /// What the child applies, prepared by the tool.
+#[cfg(target_os = "linux")]
 struct Prepared {
     cgroup_procs: Option<CString>,
     user_maps: Option<[(CString, Vec<u8>); 3]>,
@@ -775,10 +861,12 @@ struct Prepared {
     waited: libc::sigset_t,
 }
 
+#[cfg(target_os = "linux")]
 fn c(text: &str) -> CString {
     CString::new(text).expect("no NUL in a path")
 }
 
+#[cfg(target_os = "linux")]
 fn check(result: libc::c_int) -> io::Result<()> {
     match result {
         -1 => Err(io::Error::last_os_error()),
@@ -791,6 +879,7 @@ fn check(result: libc::c_int) -> io::Result<()> {
 /// # Safety
 ///
 /// Makes system calls only, on data prepared before the fork.
+#[cfg(target_os = "linux")]
 unsafe fn enter(p: &Prepared) -> io::Result<()> {
     // SAFETY: system calls on prepared data; see each step.
     unsafe {
@@ -847,6 +936,7 @@ unsafe fn enter(p: &Prepared) -> io::Result<()> {
 /// # Safety
 ///
 /// System calls only.
+#[cfg(target_os = "linux")]
 unsafe fn confine(p: &Prepared) -> io::Result<()> {
     // SAFETY: prctl and capset on structures on this stack frame.
     unsafe {
@@ -936,6 +1026,7 @@ unsafe fn confine(p: &Prepared) -> io::Result<()> {
 /// # Safety
 ///
 /// System calls only.
+#[cfg(target_os = "linux")]
 unsafe fn init(p: &Prepared, status: libc::c_int) {
     // SAFETY: system calls on this frame's data.
     unsafe {
@@ -988,6 +1079,7 @@ unsafe fn init(p: &Prepared, status: libc::c_int) {
 /// # Safety
 ///
 /// System calls only; in the init, where /proc is the namespace's.
+#[cfg(target_os = "linux")]
 unsafe fn end_orphans(program: libc::pid_t) {
     // SAFETY: getdents64, open, read and kill on this frame's buffers.
     unsafe {
@@ -1027,6 +1119,7 @@ unsafe fn end_orphans(program: libc::pid_t) {
 }
 
 /// The number that `bytes` start with, up to a NUL, if they are digits.
+#[cfg(target_os = "linux")]
 fn decimal(bytes: &[u8]) -> Option<libc::pid_t> {
     let mut value: libc::pid_t = 0;
     let mut digits = 0;
@@ -1048,6 +1141,7 @@ fn decimal(bytes: &[u8]) -> Option<libc::pid_t> {
 /// # Safety
 ///
 /// System calls only.
+#[cfg(target_os = "linux")]
 unsafe fn parent(pid: libc::pid_t) -> Option<libc::pid_t> {
     let mut path = [0u8; 32];
     path[..6].copy_from_slice(b"/proc/");
@@ -1095,6 +1189,7 @@ unsafe fn parent(pid: libc::pid_t) -> Option<libc::pid_t> {
 /// # Safety
 ///
 /// System calls only.
+#[cfg(target_os = "linux")]
 unsafe fn warden(p: &Prepared, init: libc::pid_t, status: libc::c_int) -> ! {
     // SAFETY: system calls on this frame's data.
     unsafe {
@@ -1123,6 +1218,7 @@ unsafe fn warden(p: &Prepared, init: libc::pid_t, status: libc::c_int) -> ! {
 /// # Safety
 ///
 /// System calls only.
+#[cfg(target_os = "linux")]
 unsafe fn end_as(status: libc::c_int) -> ! {
     // SAFETY: system calls on this frame's data.
     unsafe {
@@ -1147,6 +1243,7 @@ unsafe fn end_as(status: libc::c_int) -> ! {
 /// # Safety
 ///
 /// System calls only.
+#[cfg(target_os = "linux")]
 unsafe fn close_all_but(keep: libc::c_int) {
     // SAFETY: close_range on descriptors this process owns.
     unsafe {
@@ -1169,6 +1266,7 @@ unsafe fn close_all_but(keep: libc::c_int) {
 /// # Safety
 ///
 /// System calls only.
+#[cfg(target_os = "linux")]
 unsafe fn write_file(path: &CString, content: &[u8]) -> io::Result<()> {
     // SAFETY: open, write, close on a descriptor this function owns.
     unsafe {
@@ -1183,5 +1281,24 @@ unsafe fn write_file(path: &CString, content: &[u8]) -> io::Result<()> {
             n if n < 0 => Err(error),
             _ => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What macOS (and Windows) students read as the first line of
+    /// `just check --repo`: every protection missing, and why.
+    #[test]
+    fn elsewhere_than_on_linux_the_first_line_names_every_protection_missing() {
+        let protections = elsewhere("macOS");
+        assert!(!protections.complete());
+        assert_eq!(
+            protections.to_string(),
+            "sandbox: files ✗ (no Landlock on macOS) network ✗ (no network namespace on \
+             macOS: the server's port must be free) processes ✗ (no PID namespace on macOS) \
+             resources ✗ (no limits on macOS) rights ✗ (not dropped on macOS)"
+        );
     }
 }

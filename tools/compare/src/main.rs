@@ -3,6 +3,7 @@
 //! scenarios, stops it, and reports what each one teaches: a table, JSON,
 //! Markdown, SVG charts.
 
+#[cfg(unix)]
 mod bench;
 mod chart;
 mod report;
@@ -177,7 +178,15 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         oha_args,
     }) = &cli.command
     {
+        #[cfg(unix)]
         return bench::run(milestone, oha_args);
+        #[cfg(not(unix))]
+        let _ = oha_args;
+        #[cfg(not(unix))]
+        return Err(Failure::Other(format!(
+            "`compare bench {milestone}` measures oha's CPU time with wait4, which Windows \
+             does not have: run it in WSL 2"
+        )));
     }
     let root = harness::repo_root();
     let chosen = choose(&cli.milestones).map_err(Failure::Usage)?;
@@ -305,7 +314,12 @@ fn choose(asked: &[String]) -> Result<Vec<&'static harness::Milestone>, String> 
     Ok(chosen)
 }
 
+/// Windows has no such limit to raise.
+#[cfg(not(unix))]
+fn raise_descriptor_limit() {}
+
 /// Raises this process's limit on open files to its hard limit.
+#[cfg(unix)]
 fn raise_descriptor_limit() {
     let mut limit = libc::rlimit {
         rlim_cur: 0,

@@ -216,6 +216,7 @@ impl Server {
         }
     }
 
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub fn pid(&self) -> u32 {
         self.process.pid()
     }
@@ -244,11 +245,26 @@ impl Server {
     }
 
     /// The CPU time the server has used so far, user and system, all its
+    /// threads together (those that have ended too). Read from `/proc`:
+    /// elsewhere than on Linux, not known.
+    #[cfg(not(target_os = "linux"))]
+    pub fn cpu_time(&self) -> Option<Duration> {
+        None
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn status(&self) -> Option<Status> {
+        None
+    }
+
+    /// The CPU time the server has used so far, user and system, all its
     /// threads together (those that have ended too).
+    #[cfg(target_os = "linux")]
     pub fn cpu_time(&self) -> Option<Duration> {
         cpu_time(procfs::process::Process::new(self.pid() as i32).ok()?)
     }
 
+    #[cfg(target_os = "linux")]
     pub fn status(&self) -> Option<Status> {
         let status = procfs::process::Process::new(self.pid() as i32)
             .ok()?
@@ -264,11 +280,19 @@ impl Server {
 }
 
 /// The CPU time this process (the tool) has used so far, all its threads.
+#[cfg(target_os = "linux")]
 pub fn own_cpu_time() -> Option<Duration> {
     cpu_time(procfs::process::Process::myself().ok()?)
 }
 
+/// Not known elsewhere than on Linux.
+#[cfg(not(target_os = "linux"))]
+pub fn own_cpu_time() -> Option<Duration> {
+    None
+}
+
 /// User plus system time, which `/proc/PID/stat` counts in clock ticks.
+#[cfg(target_os = "linux")]
 fn cpu_time(process: procfs::process::Process) -> Option<Duration> {
     let stat = process.stat().ok()?;
     let ticks = stat.utime + stat.stime;

@@ -101,6 +101,14 @@ fn main() -> ExitCode {
     if cli.repositories.is_empty() {
         return misuse("give the students' repositories: `just grade ~/class/*`");
     }
+    // The students' servers run the way `check --repo` runs one, which
+    // Windows cannot.
+    if cfg!(windows) {
+        return misuse(
+            "grading runs the students' code in a sandbox and private networks that only \
+             Linux has: grade in WSL 2, or on Linux",
+        );
+    }
     let only = match &cli.stage {
         None => None,
         Some(id) => match stages::find(id) {

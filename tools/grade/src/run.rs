@@ -346,7 +346,7 @@ fn run_job(
         Ok(binary) => binary,
         Err(e) => return fail(format!("does not build: {e}")),
     };
-    let mut command = Command::new("/proc/self/exe");
+    let mut command = Command::new(this_program());
     command
         .args(["--job-dir"])
         .arg(dir)
@@ -357,9 +357,13 @@ fn run_job(
         // Turned off: the job's server runs without it too.
         command.arg("--unsandboxed");
     }
+    #[cfg(target_os = "linux")]
     if private {
         check::netns::private_network(&mut command);
     }
+    // Elsewhere there is none to be had.
+    #[cfg(not(target_os = "linux"))]
+    let _ = private;
     let mut process = match Process::spawn(command) {
         Ok(process) => process,
         Err(e) => return fail(format!("cannot run the checks: {e}")),
@@ -488,7 +492,23 @@ pub fn job(dir: &Path, binary: &Path, stage: &Stage) -> serde_json::Value {
     serde_json::json!({ "outcomes": outcomes })
 }
 
+/// This very program: on Linux even if its file was replaced since it
+/// started (a rebuild), where `current_exe()` would name the new file.
+fn this_program() -> PathBuf {
+    match cfg!(target_os = "linux") {
+        true => PathBuf::from("/proc/self/exe"),
+        false => std::env::current_exe().unwrap_or_else(|_| PathBuf::from("grade")),
+    }
+}
+
+/// Only Linux has network namespaces.
+#[cfg(not(target_os = "linux"))]
+fn private_network_available() -> Result<(), String> {
+    Err("network namespaces are Linux's".to_string())
+}
+
 /// Whether this machine gives us a private network namespace.
+#[cfg(target_os = "linux")]
 fn private_network_available() -> Result<(), String> {
     let mut command = Command::new("/bin/true");
     check::netns::private_network(&mut command);

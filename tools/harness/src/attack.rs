@@ -84,6 +84,7 @@ impl Targets {
         }
         // The daemons lead process groups of their own (setsid), with
         // their `sleep` in them.
+        #[cfg(unix)]
         for pid in self.leftovers() {
             // SAFETY: kill only sends a signal.
             unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };

@@ -25,7 +25,10 @@ pub fn one_line(rendered: &str, help: &str) -> String {
 /// panic with a backtrace instead.
 pub fn parse<C: clap::Parser>(help: &str) -> Result<C, std::process::ExitCode> {
     // SAFETY: restoring a signal's default action, before any thread starts.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL)
+    };
     match C::try_parse() {
         Ok(cli) => Ok(cli),
         Err(err) if !err.use_stderr() => {

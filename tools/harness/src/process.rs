@@ -10,13 +10,15 @@ use std::{
     fs::File,
     io::{self, Read, Seek, SeekFrom},
     net::SocketAddr,
-    os::unix::process::{CommandExt, ExitStatusExt},
     path::{Path, PathBuf},
     process::{Child, Command, ExitStatus, Stdio},
     sync::{Arc, Condvar, Mutex},
     thread,
     time::{Duration, Instant},
 };
+
+#[cfg(unix)]
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 
 /// How much of each of stdout and stderr is kept; the rest is read and
 /// counted, not stored.
@@ -180,8 +182,10 @@ impl Process {
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(stderr_to)
-            .process_group(0);
+            .stderr(stderr_to);
+        // Windows has no process groups: there the child alone is killed.
+        #[cfg(unix)]
+        command.process_group(0);
         die_with_this_thread(&mut command);
         last(&mut command);
         let mut child = command.spawn()?;
@@ -282,6 +286,7 @@ impl Process {
     }
 
     /// Sends `signal` (such as `libc::SIGINT`) to the process itself.
+    #[cfg(unix)]
     pub fn signal(&self, signal: i32) -> io::Result<()> {
         // SAFETY: kill only sends a signal to our own child.
         match unsafe { libc::kill(self.child.id() as libc::pid_t, signal) } {
@@ -290,14 +295,35 @@ impl Process {
         }
     }
 
+    /// Windows has no signals to send.
+    #[cfg(not(unix))]
+    pub fn signal(&self, _signal: i32) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "Windows has no signals",
+        ))
+    }
+
+    /// Sends SIGINT, what Ctrl-C in its terminal would send, to the process.
+    pub fn interrupt(&self) -> io::Result<()> {
+        #[cfg(unix)]
+        let signal = libc::SIGINT;
+        #[cfg(not(unix))]
+        let signal = 2;
+        self.signal(signal)
+    }
+
     /// Kills the whole process group with SIGKILL and reaps the process.
     /// Returns once the group is gone (2 s at most): its other processes
     /// (a build script, a server's own children) die asynchronously.
     pub fn kill(&mut self) {
         if !self.killed {
-            let group = -(self.child.id() as libc::pid_t);
-            // SAFETY: a negative pid names our child's own process group.
-            unsafe { libc::kill(group, libc::SIGKILL) };
+            #[cfg(unix)]
+            {
+                let group = -(self.child.id() as libc::pid_t);
+                // SAFETY: a negative pid names our child's own process group.
+                unsafe { libc::kill(group, libc::SIGKILL) };
+            }
             let _ = self.child.kill();
             let _ = self.child.wait();
             let start = Instant::now();
@@ -356,17 +382,25 @@ impl Process {
                 .wait_closed(patience.saturating_sub(start.elapsed()))
     }
 
-    /// The TCP addresses the process listens on, from `/proc`: for a program
-    /// that does not print where it listens.
+    /// The TCP addresses the process listens on, from `/proc` (from `lsof`
+    /// on other Unixes): for a program that does not print where it listens.
     pub fn listening_addrs(&self) -> Vec<SocketAddr> {
         listening_addrs(self.child.id())
     }
 
     /// The TCP addresses that any process of its group listens on: for a
     /// script that starts the listening program as a child of its own.
+    #[cfg(target_os = "linux")]
     pub fn group_listening_addrs(&self) -> Vec<SocketAddr> {
         let members = group_members(self.child.id());
         members.into_iter().flat_map(listening_addrs).collect()
+    }
+
+    /// The TCP addresses that any process of its group listens on, from
+    /// `lsof`, which macOS has; none on Windows.
+    #[cfg(not(target_os = "linux"))]
+    pub fn group_listening_addrs(&self) -> Vec<SocketAddr> {
+        lsof_listening(&["-g", &self.child.id().to_string()])
     }
 }
 
@@ -390,11 +424,27 @@ fn read_file(path: &Path, from: u64, limit: u64) -> String {
 
 /// Whether a process of group `pgid` still runs: zombies, which have
 /// exited and wait to be reaped by whoever adopted them, do not count.
+#[cfg(target_os = "linux")]
 fn group_alive(pgid: u32) -> bool {
     !group_members(pgid).is_empty()
 }
 
+/// Whether group `pgid` still has a process (on other Unixes: a zombie
+/// counts, until whoever adopted it reaps it).
+#[cfg(all(unix, not(target_os = "linux")))]
+fn group_alive(pgid: u32) -> bool {
+    // SAFETY: signal 0 only asks whether the group exists.
+    unsafe { libc::kill(-(pgid as libc::pid_t), 0) == 0 }
+}
+
+/// Windows has no groups: the child, killed and reaped, is gone.
+#[cfg(not(unix))]
+fn group_alive(_pgid: u32) -> bool {
+    false
+}
+
 /// The processes of group `pgid` that still run (not zombies).
+#[cfg(target_os = "linux")]
 fn group_members(pgid: u32) -> Vec<u32> {
     let Ok(processes) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -414,7 +464,11 @@ fn group_members(pgid: u32) -> Vec<u32> {
 
 /// An exit status as a student reads it: `exit code 101`, `killed by signal 9`.
 pub fn describe(status: ExitStatus) -> String {
-    match (status.code(), status.signal()) {
+    #[cfg(unix)]
+    let signal = status.signal();
+    #[cfg(not(unix))]
+    let signal: Option<i32> = None;
+    match (status.code(), signal) {
         (Some(code), _) => format!("exit code {code}"),
         (None, Some(signal)) => format!("killed by signal {signal}"),
         _ => status.to_string(),
@@ -438,6 +492,7 @@ pub fn last_words(text: &str) -> Option<String> {
 }
 
 /// Makes the child get SIGKILL when the thread that starts it ends.
+#[cfg(target_os = "linux")]
 fn die_with_this_thread(command: &mut Command) {
     let parent = std::process::id() as libc::pid_t;
     // SAFETY: the closure runs in the child between fork and exec, and calls
@@ -456,9 +511,15 @@ fn die_with_this_thread(command: &mut Command) {
     }
 }
 
+/// Only Linux has a death signal: elsewhere a child outlives a tool that
+/// dies without dropping its [`Process`].
+#[cfg(not(target_os = "linux"))]
+fn die_with_this_thread(_command: &mut Command) {}
+
 /// The addresses of the TCP sockets in LISTEN state that process `pid`
 /// holds: the inodes of its socket descriptors, looked up in the tables of
 /// its own network namespace.
+#[cfg(target_os = "linux")]
 pub fn listening_addrs(pid: u32) -> Vec<SocketAddr> {
     let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
         return Vec::new();
@@ -482,18 +543,71 @@ pub fn listening_addrs(pid: u32) -> Vec<SocketAddr> {
         .collect()
 }
 
+/// The TCP addresses that process `pid` listens on, from `lsof`, which
+/// macOS has; none on Windows.
+#[cfg(not(target_os = "linux"))]
+pub fn listening_addrs(pid: u32) -> Vec<SocketAddr> {
+    lsof_listening(&["-p", &pid.to_string()])
+}
+
 /// Every TCP socket in LISTEN state of this process's network namespace,
 /// whoever holds it: for checking that something listens on a port without
 /// connecting to it (an empty connection kills the book's first servers).
-pub fn listening_ports() -> Vec<u16> {
-    listening_sockets("/proc/self/net")
-        .into_iter()
-        .map(|(addr, _)| addr.port())
+/// `None` where the system does not say (macOS, Windows: no `/proc`).
+#[cfg(target_os = "linux")]
+pub fn listening_ports() -> Option<Vec<u16>> {
+    Some(
+        listening_sockets("/proc/self/net")
+            .into_iter()
+            .map(|(addr, _)| addr.port())
+            .collect(),
+    )
+}
+
+/// See the Linux version: other systems have no `/proc` to read.
+#[cfg(not(target_os = "linux"))]
+pub fn listening_ports() -> Option<Vec<u16>> {
+    None
+}
+
+/// The TCP addresses in LISTEN state of the processes that the `lsof`
+/// options `select` name (`-p PID`, `-g PGID`); none where `lsof` cannot
+/// run. Linux reads `/proc` instead; this is here for macOS, and tested on
+/// Linux.
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+fn lsof_listening(select: &[&str]) -> Vec<SocketAddr> {
+    // -a: every condition at once; -n -P: numbers, not names; -F n: one
+    // `n`ADDRESS line per socket, for programs to read.
+    let output = Command::new("lsof")
+        .args(["-a", "-n", "-P", "-iTCP", "-sTCP:LISTEN", "-Fn"])
+        .args(select)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output();
+    match output {
+        Ok(output) => parse_lsof(&String::from_utf8_lossy(&output.stdout)),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The addresses of `lsof -F n`'s `n` lines: `n127.0.0.1:7878`,
+/// `n[::1]:7878`, and `n*:7878` for every address (0.0.0.0).
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+fn parse_lsof(text: &str) -> Vec<SocketAddr> {
+    text.lines()
+        .filter_map(|line| {
+            let name = line.strip_prefix('n')?;
+            match name.strip_prefix("*:") {
+                Some(port) => Some(SocketAddr::from(([0, 0, 0, 0], port.parse().ok()?))),
+                None => name.parse().ok(),
+            }
+        })
         .collect()
 }
 
 /// The LISTEN sockets of the `tcp` and `tcp6` tables in `net`, with their
 /// inodes.
+#[cfg(target_os = "linux")]
 fn listening_sockets(net: &str) -> Vec<(SocketAddr, String)> {
     let mut sockets = Vec::new();
     for table in ["tcp", "tcp6"] {
@@ -513,6 +627,7 @@ fn listening_sockets(net: &str) -> Vec<(SocketAddr, String)> {
 
 /// `0100007F:1EC6` → 127.0.0.1:7878. The address is the kernel's memory in
 /// hexadecimal: four 32-bit words in host byte order; the port is plain.
+#[cfg(target_os = "linux")]
 fn parse_proc_addr(text: &str) -> Option<SocketAddr> {
     let (ip, port) = text.split_once(':')?;
     let port = u16::from_str_radix(port, 16).ok()?;
@@ -635,7 +750,36 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         assert!(listening_addrs(std::process::id()).contains(&addr));
-        assert!(listening_ports().contains(&addr.port()));
+        assert!(listening_ports().unwrap().contains(&addr.port()));
+    }
+
+    #[test]
+    fn lsof_finds_the_same_listening_socket_as_proc() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        if Command::new("lsof").arg("-v").output().is_err() {
+            eprintln!("note: no lsof here; test skipped");
+            return;
+        }
+        let pid = std::process::id().to_string();
+        assert_eq!(lsof_listening(&["-p", &pid]), vec![addr]);
+        // By process group, as `group_listening_addrs` asks on macOS.
+        // SAFETY: getpgrp cannot fail.
+        let group = unsafe { libc::getpgrp() }.to_string();
+        assert!(lsof_listening(&["-g", &group]).contains(&addr));
+    }
+
+    #[test]
+    fn lsof_names_are_read_as_addresses() {
+        let text = "p123\nf3\nn127.0.0.1:7878\nf4\nn*:8080\nf5\nn[::1]:80\n";
+        assert_eq!(
+            parse_lsof(text),
+            [
+                "127.0.0.1:7878".parse::<SocketAddr>().unwrap(),
+                "0.0.0.0:8080".parse().unwrap(),
+                "[::1]:80".parse().unwrap(),
+            ]
+        );
     }
 
     #[test]
