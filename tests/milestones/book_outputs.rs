@@ -556,6 +556,7 @@ const REPRODUCED: &[(&str, &str, &str)] = &[
     ),
     ("introduction.md", "sandbox: files", "check_sandbox_line"),
     ("teachers.md", "sandbox: files", "check_sandbox_line"),
+    ("setup.md", "sandbox: files", "check_sandbox_line_on_macos"),
     (
         "benchmarking.md",
         "$ just compare m9",
@@ -1342,6 +1343,16 @@ fn check_sandbox_line() {
         assert_block_is(&block(chapter, "sandbox: files"), first, None);
     }
     let _ = fs::remove_dir_all(&dir);
+}
+
+/// The first line on macOS, as the set-up chapter quotes it: what the
+/// checker prints where none of the protections exists. Nothing here runs
+/// macOS, so this is the function that writes the line there
+/// (`check::sandbox::elsewhere`, which only a build for macOS calls).
+#[test]
+fn check_sandbox_line_on_macos() {
+    let line = check::sandbox::elsewhere("macOS").to_string();
+    assert_block_is(&block("setup.md", "sandbox: files"), &line, None);
 }
 
 /// `just compare` with a milestone that does not exist.
