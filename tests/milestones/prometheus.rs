@@ -283,6 +283,45 @@ fn prometheus_scrapes_m8_and_answers_the_chapters_queries() {
     assert!(complaints.is_empty(), "prometheus complained:\n{log}");
 }
 
+/// m8 scraped by a Prometheus of its own, with the chapter's two queries
+/// (`queries/*.promql`), once Prometheus has a rate of its own scrapes of
+/// `/metrics`. Prometheus stops before its folder goes, and m8 last.
+struct Scraped {
+    prometheus: Prometheus,
+    _scratch: Scratch,
+    m8: Server,
+    rate: String,
+    p99: String,
+}
+
+impl Scraped {
+    fn start(name: &str) -> Scraped {
+        let m8 = Server::start("m8");
+        let scratch = Scratch::new(name);
+        let config = config_for(m8.addr, &scratch.0);
+        let prometheus = Prometheus::start(&config, &scratch.0.join("data"));
+        let scraped = Scraped {
+            prometheus,
+            _scratch: scratch,
+            m8,
+            rate: std::fs::read_to_string(m8_file("queries/request-rate.promql")).unwrap(),
+            p99: std::fs::read_to_string(m8_file("queries/p99-latency.promql")).unwrap(),
+        };
+        scraped.prometheus.wait_for(
+            "a rate of /metrics",
+            || scraped.of(&scraped.rate, "/metrics"),
+            || format!("{:?}", scraped.prometheus.query_by_route(&scraped.rate)),
+        );
+        scraped
+    }
+
+    /// The value of `promql` for `route`, if Prometheus has one.
+    fn of(&self, promql: &str, route: &str) -> Option<f64> {
+        let values = self.prometheus.query_by_route(promql)?;
+        values.into_iter().find(|(r, _)| r == route).map(|(_, v)| v)
+    }
+}
+
 /// m8's chapter: right after a restart, one `/sleep` served has a rate of
 /// 0 and a p99 of NaN, since its series starts at 1; the second shows, as
 /// 9.95 s for a sleep of 5 s. The chapter's commands, with the real curl and
@@ -294,22 +333,10 @@ fn a_series_appears_only_with_its_first_sample() {
     }
     use crate::book_outputs::{Mask, assert_same, block, masked, normalise, transcript};
     let block = block("m8.md", "{route=\"/sleep\"} => NaN");
-    let m8 = Server::start("m8");
-    let scratch = Scratch::new("first-sample");
-    let config = config_for(m8.addr, &scratch.0);
-    let prometheus = Prometheus::start(&config, &scratch.0.join("data"));
-    let rate = std::fs::read_to_string(m8_file("queries/request-rate.promql")).unwrap();
-    let p99 = std::fs::read_to_string(m8_file("queries/p99-latency.promql")).unwrap();
-    let of = |promql: &str, route: &str| -> Option<f64> {
-        let values = prometheus.query_by_route(promql)?;
-        values.into_iter().find(|(r, _)| r == route).map(|(_, v)| v)
-    };
-    // Prometheus scrapes m8, and its own scrapes have a rate.
-    prometheus.wait_for(
-        "a rate of /metrics",
-        || of(&rate, "/metrics"),
-        || format!("{:?}", prometheus.query_by_route(&rate)),
-    );
+    let scraped = Scraped::start("first-sample");
+    let (m8, prometheus) = (&scraped.m8, &scraped.prometheus);
+    let (rate, p99) = (&scraped.rate, &scraped.p99);
+    let of = |promql: &str, route: &str| scraped.of(promql, route);
     let mut sleeps = 0;
     let url = format!("http://{}", prometheus.addr);
     let subs = [("http://127.0.0.1:9090", url)];
@@ -320,15 +347,15 @@ fn a_series_appears_only_with_its_first_sample() {
             // Two scrapes since the first /sleep: its series has a rate.
             prometheus.wait_for(
                 "a rate of /sleep",
-                || of(&rate, "/sleep"),
-                || format!("{:?}", prometheus.query_by_route(&rate)),
+                || of(rate, "/sleep"),
+                || format!("{:?}", prometheus.query_by_route(rate)),
             );
         } else if sleeps == 2 {
             // A scrape since the second /sleep.
             prometheus.wait_for(
                 "a p99 of /sleep",
-                || of(&p99, "/sleep").filter(|v| v.is_finite()),
-                || format!("{:?}", prometheus.query_by_route(&p99)),
+                || of(p99, "/sleep").filter(|v| v.is_finite()),
+                || format!("{:?}", prometheus.query_by_route(p99)),
             );
         }
     });
@@ -374,21 +401,9 @@ fn the_chapters_queries_under_load() {
     }
     use crate::book_outputs::{Mask, assert_same, block, masked, normalise, transcript};
     let block = block("m8.md", "{route=\"/\"} => 9613");
-    let m8 = Server::start("m8");
-    let scratch = Scratch::new("under-load");
-    let config = config_for(m8.addr, &scratch.0);
-    let prometheus = Prometheus::start(&config, &scratch.0.join("data"));
-    let rate = std::fs::read_to_string(m8_file("queries/request-rate.promql")).unwrap();
-    let p99 = std::fs::read_to_string(m8_file("queries/p99-latency.promql")).unwrap();
-    let of = |promql: &str, route: &str| -> Option<f64> {
-        let values = prometheus.query_by_route(promql)?;
-        values.into_iter().find(|(r, _)| r == route).map(|(_, v)| v)
-    };
-    prometheus.wait_for(
-        "a rate of /metrics",
-        || of(&rate, "/metrics"),
-        || format!("{:?}", prometheus.query_by_route(&rate)),
-    );
+    let scraped = Scraped::start("under-load");
+    let (m8, prometheus) = (&scraped.m8, &scraped.prometheus);
+    let (rate, p99) = (&scraped.rate, &scraped.p99);
     // Three sleeps one after the other, and the load beside them until the
     // chapter's queries have been asked.
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -416,9 +431,9 @@ fn the_chapters_queries_under_load() {
         // once a second sleep has been scraped (the first one only created
         // its series).
         let promql = if command.contains("request-rate") {
-            &rate
+            rate
         } else {
-            &p99
+            p99
         };
         prometheus.wait_for(
             "an answer for every route",
