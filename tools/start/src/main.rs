@@ -245,10 +245,13 @@ fn next_steps(
                 1 => "1 commit before this one".to_string(),
                 n => format!("{n} commits before this one"),
             };
-            let remotes = match added.repository.remotes.as_slice() {
-                [] => "no remote".to_string(),
-                [one] => format!("remote {one}"),
-                many => format!("remotes {}", many.join(", ")),
+            let kept = match added.repository.remotes.as_slice() {
+                [] => format!("the history ({commits}) is as it\nwas, and there is no remote."),
+                [one] => format!("the history ({commits}) and the\nremote {one} are as they were."),
+                many => format!(
+                    "the history ({commits}) and the\nremotes {} are as they were.",
+                    many.join(", ")
+                ),
             };
             format!(
                 "Added the crate `hello` to the Git repository in {dir}:\n\
@@ -258,8 +261,7 @@ fn next_steps(
                      {message}\n\
                  so that your \"(1)\" commit holds stage 1's work alone: \"(0)\" claims no\n\
                  stage of the module, and the grader starts at \"(1)\". Nothing is pushed;\n\
-                 the history ({commits}) and the\n\
-                 {remotes} are as they were.\n",
+                 {kept}\n",
                 message = added.message,
             )
         }

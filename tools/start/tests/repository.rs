@@ -195,7 +195,12 @@ fn an_empty_repository_with_no_commit_yet_will_do() {
     let output = start().arg(tmp.path()).output().unwrap();
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("(no commits before this one)"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "the history (no commits before this one) is as it\nwas, and there is no remote.\n"
+        ),
+        "{stdout}"
+    );
     // No remote, so nothing to push.
     assert!(!stdout.contains("git push"), "{stdout}");
     assert_eq!(
