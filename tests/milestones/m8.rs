@@ -536,6 +536,18 @@ fn just_run_m8_counts_and_logs_the_requests_just_made() {
     let Some(mut just) = harness::just(&harness::repo_root()) else {
         return;
     };
+    // `just run` builds m8 first, as `cargo run` does: for m8 alone, whose
+    // dependencies' features differ from those of the whole workspace the
+    // tests were built with, so it may compile them again. On a busy
+    // machine that takes longer than a server has to say where it listens:
+    // the same build, first, outside that time.
+    let cargo = std::env::var("CARGO").unwrap_or("cargo".to_string());
+    let built = std::process::Command::new(cargo)
+        .args(["build", "--quiet", "--package", "m8"])
+        .current_dir(harness::repo_root())
+        .status()
+        .unwrap();
+    assert!(built.success(), "cargo build --package m8: {built}");
     just.args(["run", "m8", "127.0.0.1:0"]);
     let server = Server::spawn("m8", just);
     server.get("/");
