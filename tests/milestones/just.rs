@@ -141,3 +141,58 @@ fn serve_book_takes_an_optional_port() {
             .stderr(error);
     }
 }
+
+/// Part I's "Typing the commands in your clone": with `JUST_JUSTFILE`
+/// naming this repository's justfile, `just start .` and `just check 1
+/// --repo .`, typed in a clone, work on the clone.
+#[test]
+fn in_a_clone_with_just_justfile_set_start_and_check_take_dot_for_the_clone() {
+    let Some(_) = just() else { return };
+    let home = tempfile::tempdir().unwrap();
+    let clone = home.path().join("advprog-modul6");
+    std::fs::create_dir_all(&clone).unwrap();
+    std::fs::write(clone.join("README.md"), "# advprog-modul6\n").unwrap();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .current_dir(&clone)
+            .args([
+                "-c",
+                "user.name=A Student",
+                "-c",
+                "user.email=s@example.com",
+            ])
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "--quiet", "--initial-branch", "main"]);
+    git(&["add", "."]);
+    git(&["commit", "--quiet", "-m", "Initial commit"]);
+    let in_the_clone = |args: &[&str]| {
+        let mut just = Command::new("just");
+        just.current_dir(&clone)
+            .env("JUST_JUSTFILE", harness::repo_root().join("justfile"))
+            .env("GIT_AUTHOR_NAME", "A Student")
+            .env("GIT_AUTHOR_EMAIL", "s@example.com")
+            .env("GIT_COMMITTER_NAME", "A Student")
+            .env("GIT_COMMITTER_EMAIL", "s@example.com")
+            .args(args);
+        just
+    };
+    in_the_clone(&["start", "."]).assert().success();
+    assert!(clone.join("Cargo.toml").is_file() && clone.join("src/main.rs").is_file());
+    // Stage 1's code, checked on the clone.
+    std::fs::copy(
+        harness::repo_root().join("module/stage1/src/main.rs"),
+        clone.join("src/main.rs"),
+    )
+    .unwrap();
+    in_the_clone(&["check", "1", "--repo", "."])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "against the crate in {}",
+            clone.canonicalize().unwrap().display()
+        )));
+}
