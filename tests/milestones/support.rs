@@ -93,10 +93,17 @@ impl Server {
     /// Starts `command`, a milestone's (or `just run` of one), and waits for
     /// its `Listening on` line.
     pub fn spawn(milestone: &str, command: Command) -> Server {
+        Server::spawn_within(milestone, command, PATIENCE)
+    }
+
+    /// [`Server::spawn`], waiting up to `patience` for the line: `just run`
+    /// runs cargo first, which waits for any other build of the same target
+    /// folder that a test beside it started.
+    pub fn spawn_within(milestone: &str, command: Command, patience: Duration) -> Server {
         let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
         let mut process =
             Process::spawn(command).unwrap_or_else(|e| panic!("cannot start {milestone}: {e}"));
-        let addr = match process.listening_line(PATIENCE) {
+        let addr = match process.listening_line(patience) {
             Ok(addr) => addr,
             // This message already ends with its last words on stderr.
             Err(err @ StartError::Exited { .. }) => panic!("{milestone} {args:?}: {err}"),
