@@ -150,6 +150,18 @@ fn assert_passes(milestone: &str, dir: &Path, checks: &[&str]) {
     }
 }
 
+/// `check` fails, with a `✗` line for each of `checks`; its stdout.
+fn assert_fails(milestone: &str, dir: &Path, checks: &[&str]) -> String {
+    let output = check(milestone, dir, checks);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    for name in checks {
+        let failed = format!("✗ {name} ");
+        assert!(stdout.lines().any(|l| l.starts_with(&failed)), "{stdout}");
+    }
+    stdout
+}
+
 /// The crate's server, which check built into `DIR/target`, on a free port.
 struct Server {
     child: Child,
@@ -291,9 +303,7 @@ fn m1_1_about_is_a_third_route() {
 fn m1_2_without_content_length_both_checks_fail() {
     let copy = patched("m1", "m1-2");
     let dir = copy.path().join("m1");
-    let output = check("m1", &dir, &["root", "not-found"]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let stdout = assert_fails("m1", &dir, &["root", "not-found"]);
     for name in ["root", "not-found"] {
         assert!(
             stdout
@@ -408,13 +418,7 @@ fn m3_3_move_makes_the_borrowing_version_compile() {
 fn m4_1_holding_the_lock_while_a_job_runs_serialises_the_pool() {
     let copy = patched("m4", "m4-1");
     let dir = copy.path().join("m4");
-    let output = check("m4", &dir, &["parallel", "pool-size"]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
-    for name in ["parallel", "pool-size"] {
-        let failed = format!("✗ {name} ");
-        assert!(stdout.lines().any(|l| l.starts_with(&failed)), "{stdout}");
-    }
+    assert_fails("m4", &dir, &["parallel", "pool-size"]);
 }
 
 #[test]
@@ -568,13 +572,7 @@ fn m5_3_the_largest_usize_panics_until_build_has_a_limit() {
 fn m6_1_a_pool_that_keeps_its_sender_never_shuts_down() {
     let copy = patched("m6", "m6-1");
     let dir = copy.path().join("m6");
-    let output = check("m6", &dir, &["shutdown"]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.lines().any(|l| l.starts_with("✗ shutdown ")),
-        "{stdout}"
-    );
+    assert_fails("m6", &dir, &["shutdown"]);
 }
 
 /// With `TIMEOUT_MS=1000`, a request left unfinished gets its 408 after
@@ -650,13 +648,7 @@ fn m7_2_the_101st_connection_waits_until_one_of_100_ends() {
     let copy = patched("m7", "m7-2");
     let dir = copy.path().join("m7");
     // The check's GET / is the 101st client, behind 100 idle ones.
-    let output = check("m7", &dir, &["idle-connections"]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.lines().any(|l| l.starts_with("✗ idle-connections ")),
-        "{stdout}"
-    );
+    assert_fails("m7", &dir, &["idle-connections"]);
     let server = Server::start(&dir, &[]);
     // A hundred clients that send nothing: each holds a permit until the
     // server's 5 s deadline, or until it hangs up.
