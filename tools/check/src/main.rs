@@ -3,7 +3,8 @@
 //! milestone, a student's crate (`--repo DIR`) or a server already running
 //! (`--addr HOST:PORT`).
 //! Exit 0: every check passed; 1: a check failed; 2: misuse, or no server
-//! to check (the crate does not build, the server never listens).
+//! to check (the crate does not build, the server never listens), or
+//! nothing was checked (`--addr` with only checks that need `--repo`).
 
 #[cfg(target_os = "linux")]
 use check::netns;
@@ -221,9 +222,13 @@ fn main() -> ExitCode {
     } else {
         println!("{}", report::summary(&outcomes));
     }
-    match outcomes.iter().any(|o| o.status == check::Status::Fail) {
-        true => ExitCode::FAILURE,
-        false => ExitCode::SUCCESS,
+    if report::nothing_checked(&outcomes) {
+        // Not a pass: stage 1 against --addr would otherwise look done.
+        ExitCode::from(2)
+    } else if outcomes.iter().any(|o| o.status == check::Status::Fail) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

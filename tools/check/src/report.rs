@@ -51,7 +51,13 @@ pub fn point_to_chapter(outcome: &mut Outcome, target: &Target) {
     }
 }
 
-/// The closing line: `3 passed, 1 failed, 1 not run`.
+/// Every check asked for was not run: none passed and none failed.
+pub fn nothing_checked(outcomes: &[Outcome]) -> bool {
+    outcomes.iter().all(|o| o.status == Status::Skip)
+}
+
+/// The closing line: `3 passed, 1 failed, 1 not run`, and `: nothing was
+/// checked` when no check could run.
 pub fn summary(outcomes: &[Outcome]) -> String {
     let count = |status| outcomes.iter().filter(|o| o.status == status).count();
     let mut line = format!(
@@ -61,6 +67,9 @@ pub fn summary(outcomes: &[Outcome]) -> String {
     );
     if count(Status::Skip) > 0 {
         line.push_str(&format!(", {} not run", count(Status::Skip)));
+    }
+    if nothing_checked(outcomes) {
+        line.push_str(": nothing was checked");
     }
     line
 }

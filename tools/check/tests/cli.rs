@@ -183,3 +183,27 @@ fn a_closed_stdout_ends_it_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(output.status.code(), Some(101), "{stderr}");
 }
+
+/// Stage 1's only check reads what the server prints, which a server the
+/// checker did not start keeps to itself: with --addr nothing is checked,
+/// and that is not a pass.
+#[test]
+fn a_stage_with_nothing_to_check_against_addr_is_not_a_pass() {
+    let mut command = std::process::Command::new(check::cargo::build_milestone("m1").unwrap());
+    command.arg("127.0.0.1:0");
+    let mut server = Process::spawn(command).unwrap();
+    let addr = server.listening_line(Duration::from_secs(30)).unwrap();
+    check()
+        .args(["1", "--addr", &addr.to_string()])
+        .assert()
+        .code(2)
+        .stdout(
+            predicate::str::contains(
+                "- prints-request     not run: it reads what the server prints",
+            )
+            .and(predicate::str::ends_with(
+                "0 passed, 0 failed, 1 not run: nothing was checked\n",
+            )),
+        );
+    server.kill();
+}
